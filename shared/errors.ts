@@ -70,6 +70,12 @@ export class QualityGateError extends PipelineError {
   readonly retryable = false;
 }
 
+/** A partition file that is not a one-row `fred_daily` Parquet file with the four columns (corrupt or foreign). */
+export class PartitionInvalidError extends PipelineError {
+  readonly code = 'PARTITION_INVALID';
+  readonly retryable = false;
+}
+
 /** An object-store operation failed (I/O, permissions, network). */
 export class ObjectStoreError extends PipelineError {
   readonly code = 'OBJECT_STORE_FAILED';
