@@ -1,6 +1,7 @@
-// Lambda entry (CDK bundles this file): the only place with side effects. Invoked by the nightly EventBridge rule.
+// Lambda entry (CDK bundles this file): the only place with side effects.
 import { loadConfig } from '#shared/config.ts';
 import { createDeps } from '#shared/deps.ts';
+import { lazyHandler } from '#shared/lambda/lazy-handler.ts';
 import { createGapAuditorHandler } from './handler.ts';
 
-export const handler = createGapAuditorHandler(createDeps(loadConfig(process.env)));
+export const handler = lazyHandler(async () => createGapAuditorHandler(await createDeps(loadConfig(process.env))));

@@ -1,6 +1,7 @@
 // Lambda entry (CDK bundles this file): the only place with side effects.
 import { loadConfig } from '#shared/config.ts';
 import { createDeps } from '#shared/deps.ts';
+import { lazyHandler } from '#shared/lambda/lazy-handler.ts';
 import { createTransformerHandler } from './handler.ts';
 
-export const handler = createTransformerHandler(createDeps(loadConfig(process.env)));
+export const handler = lazyHandler(async () => createTransformerHandler(await createDeps(loadConfig(process.env))));

@@ -1,6 +1,7 @@
 // Lambda entry (CDK bundles this file): the only place with side effects.
 import { loadConfig } from '#shared/config.ts';
 import { createDeps } from '#shared/deps.ts';
+import { lazyHandler } from '#shared/lambda/lazy-handler.ts';
 import { createWriterHandler } from './handler.ts';
 
-export const handler = createWriterHandler(createDeps(loadConfig(process.env)));
+export const handler = lazyHandler(async () => createWriterHandler(await createDeps(loadConfig(process.env))));

@@ -15,7 +15,7 @@ export const S3EventRecord = z.object({
 });
 export const S3Event = z.union([
   z.object({ Records: z.array(S3EventRecord).min(1) }),
-  z.object({ Event: z.literal('s3:TestEvent'), Bucket: z.string() }).passthrough(),
+  z.object({ Event: z.literal('s3:TestEvent'), Bucket: z.string(), Service: z.string().optional() }),
 ]);
 export type S3Event = z.infer<typeof S3Event>;
 

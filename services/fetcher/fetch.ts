@@ -1,0 +1,97 @@
+import { manifestKey, rawPageKey } from '#shared/domain/keys.ts';
+import { hashBytes } from '#shared/domain/row-hash.ts';
+import { newRunId } from '#shared/domain/run-id.ts';
+import type { FredClient } from '#shared/fred/client.ts';
+import type { Logger } from '#shared/logger.ts';
+import type { FetchRequest } from '#shared/messages/fetch-request.ts';
+import { Metric } from '#shared/metric-names.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { Metrics } from '#shared/ports/metrics.ts';
+import type { ObjectStore } from '#shared/ports/object-store.ts';
+import type { Manifest, ManifestFile, SeriesRole } from '#shared/raw-zone.ts';
+
+export interface FetchDeps {
+  store: ObjectStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  series: Record<SeriesRole, string>;
+  /** The FRED client, created on first use (in AWS the key is read from Secrets Manager then). */
+  fred: () => Promise<Pick<FredClient, 'fetchSeries'>>;
+}
+
+export interface FetchResult {
+  runId: string;
+  manifestKey: string;
+  files: number;
+  observations: Record<SeriesRole, number>;
+}
+
+/**
+ * One fetch run: every configured series in full, each response stored exactly as received under a key that is
+ * never reused (the run id is new for every attempt), then the manifest, last. A FRED failure throws before the
+ * manifest exists, so a failed attempt never starts a transform; its raw files stay as evidence.
+ */
+export const fetchRun = async (deps: FetchDeps, request: FetchRequest): Promise<FetchResult> => {
+  const runId = newRunId(deps.clock.now());
+  const logger = deps.logger.child({ runId });
+  const fred = await deps.fred();
+  const files: ManifestFile[] = [];
+  const observations: Record<SeriesRole, number> = { sp500: 0, cpi: 0 };
+
+  for (const role of ['sp500', 'cpi'] as const) {
+    const seriesId = deps.series[role];
+    const response = await fred.fetchSeries(seriesId);
+    observations[role] = response.observations.length;
+    for (const [index, page] of response.pages.entries()) {
+      const key = rawPageKey(runId, seriesId, index + 1);
+      const body = new TextEncoder().encode(page.body);
+      const sha256 = hashBytes(body);
+      const file: ManifestFile = {
+        key,
+        role,
+        seriesId,
+        page: index + 1,
+        sha256,
+        bytes: body.byteLength,
+        status: page.status,
+        fetchedAt: page.fetchedAt,
+        observationCount: page.observationCount,
+        params: page.params,
+        ...(page.lastModified === undefined ? {} : { lastModified: page.lastModified }),
+      };
+      await deps.store.put(key, body, {
+        contentType: 'application/json',
+        metadata: {
+          'series-id': seriesId,
+          params: JSON.stringify(page.params),
+          'fetched-at': page.fetchedAt,
+          'http-status': String(page.status),
+          'last-modified': page.lastModified ?? '',
+          sha256,
+          'run-id': runId,
+        },
+      });
+      files.push(file);
+    }
+    logger.info('series fetched', {
+      seriesId,
+      observations: response.observations.length,
+      pages: response.pages.length,
+    });
+  }
+
+  const manifest: Manifest = {
+    version: 1,
+    runId,
+    createdAt: deps.clock.now().toISOString(),
+    reason: request.reason,
+    files,
+    ...(request.force ? { force: request.force } : {}),
+  };
+  const key = manifestKey(runId);
+  await deps.store.put(key, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+  deps.metrics.add(Metric.FredRequests, files.length);
+  logger.info('fetch run complete', { manifestKey: key, files: files.length });
+  return { runId, manifestKey: key, files: files.length, observations };
+};

@@ -1,0 +1,13 @@
+import type { Deps } from '#shared/deps.ts';
+import { createSqsBatchHandler } from '#shared/lambda/sqs-batch-handler.ts';
+import { WriteRequest } from '#shared/messages/write-request.ts';
+import { writePartition } from './write.ts';
+
+export const createWriterHandler = (deps: Deps) =>
+  createSqsBatchHandler({
+    queue: 'write',
+    logger: deps.logger,
+    failures: deps.failures,
+    schema: WriteRequest,
+    processMessage: (request) => writePartition(deps, request),
+  });

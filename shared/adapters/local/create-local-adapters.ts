@@ -1,0 +1,36 @@
+import type { Config } from '../../config.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { createManifestNotifier } from '../../runtime/s3-notification.ts';
+import { FsObjectStore } from './fs-object-store.ts';
+import { SqliteCatalog } from './sqlite-catalog.ts';
+import { openDatabase } from './sqlite-database.ts';
+import { SqliteFailureLog } from './sqlite-failure-log.ts';
+import { openLocalQueues } from './sqlite-queue.ts';
+
+export const LOCAL_BUCKET = 'fredlake-local';
+
+/**
+ * The embedded default: one data directory holding the object store (a plain directory mirroring the bucket's keys,
+ * so the dataset is an ordinary Parquet tree), and one SQLite file with the queues, the catalog and failure records.
+ * A manifest written to the store is announced to the transform queue, as the S3 bucket notification does in AWS.
+ */
+export const createLocalAdapters = (config: Config, options: { clock: Clock }) => {
+  const db = openDatabase(config.dataDir);
+  const queues = openLocalQueues(db, {
+    maxReceiveCount: config.queues.maxReceiveCount,
+    visibilityTimeoutSeconds: config.queues.visibilityTimeoutSeconds,
+    clock: options.clock,
+  });
+  const notify = createManifestNotifier(queues.transform, LOCAL_BUCKET);
+  const store = new FsObjectStore(config.dataDir, { onPut: notify });
+  return {
+    store,
+    queues,
+    catalog: new SqliteCatalog(db),
+    failures: new SqliteFailureLog(db),
+    bucket: LOCAL_BUCKET,
+    close: async () => {
+      db.close();
+    },
+  };
+};
