@@ -186,7 +186,8 @@ export class FredClient {
         });
       }
       pages.push(page);
-      observations.push(...parsed.observations);
+      // A loop, not push(...rows): a 100,000-row page would overflow the argument limit.
+      for (const observation of parsed.observations) observations.push(observation);
       offset += parsed.observations.length;
       if (offset >= parsed.count) break;
     }

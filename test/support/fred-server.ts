@@ -121,6 +121,7 @@ const observed = (date: string): string => {
 };
 
 const holidayCache = new Map<number, string[]>();
+const holidaySets = new Map<number, Set<string>>();
 
 /**
  * The NYSE full-day holidays of a year, as observed (sorted). New Year's Day on a Saturday is not observed
@@ -154,8 +155,16 @@ export const isWeekend = (date: string): boolean => {
 };
 
 /** A weekday that is not an NYSE holiday. */
-export const isTradingDay = (date: string): boolean =>
-  !isWeekend(date) && !nyseHolidays(Number(date.slice(0, 4))).includes(date);
+export const isTradingDay = (date: string): boolean => {
+  if (isWeekend(date)) return false;
+  const year = Number(date.slice(0, 4));
+  let holidays = holidaySets.get(year);
+  if (!holidays) {
+    holidays = new Set(nyseHolidays(year));
+    holidaySets.set(year, holidays);
+  }
+  return !holidays.has(date);
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deterministic data: every step is a function of (seed, date), accumulated from a fixed origin
