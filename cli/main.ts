@@ -1,7 +1,35 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.ts';
+import { registerQuery } from './commands/query.ts';
+import { registerRun } from './commands/run.ts';
+import { ExitCode, reportError } from './errors.ts';
 
 const program = new Command('fredlake')
-  .description('Keeps the fred_daily dataset (S&P 500 and CPI from FRED) in a data lake.')
-  .version('0.1.0');
+  .description(
+    'Keeps the fred_daily dataset (S&P 500 and CPI from FRED, one Parquet partition per day) in a data lake.\n' +
+      'The embedded default keeps everything in one data directory (--data-dir, FREDLAKE_DATA_DIR, default ./.fredlake).',
+  )
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
 
-await program.parseAsync(process.argv);
+registerRun(program);
+registerDemo(program);
+registerQuery(program);
+
+program.addHelpText(
+  'after',
+  '\nExit codes: 0 success, 1 a problem was found (DLQ, gaps, corrupt files), 2 bad arguments or configuration,\n' +
+    '3 another fredlake process holds the data directory, 4 unexpected error (rerun with --verbose).',
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed its one-line message (or the help / version text).
+    process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  } else {
+    reportError(error, process.argv.includes('--verbose'));
+  }
+}

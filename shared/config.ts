@@ -14,7 +14,7 @@ const Env = z.object({
   FRED_API_KEY_SECRET_ARN: z.string().optional(),
   FRED_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   FRED_BASE_DELAY_MS: z.coerce.number().int().min(0).default(500),
-  FRED_MAX_DELAY_MS: z.coerce.number().int().min(0).default(20_000),
+  FRED_MAX_DELAY_MS: z.coerce.number().int().min(0).default(4_000),
   FRED_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(550),
   FRED_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   FREDLAKE_SP500_SERIES: z
@@ -25,7 +25,7 @@ const Env = z.object({
     .string()
     .regex(/^[A-Za-z0-9]{1,25}$/)
     .default('CPIAUCSL'),
-  FREDLAKE_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  FREDLAKE_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(3),
   FREDLAKE_VISIBILITY_TIMEOUT_S: z.coerce.number().int().min(0).max(43_200).default(2),
   FREDLAKE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('WARN'),

@@ -1,0 +1,74 @@
+import { mkdir } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { acquireDataDirLock } from '#shared/adapters/local/local-lock.ts';
+import type { Config } from '#shared/config.ts';
+import type { DepsOverrides } from '#shared/deps.ts';
+import type { FetchRequest } from '#shared/messages/fetch-request.ts';
+import { CliError, ExitCode } from '../errors.ts';
+import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
+import { openPipeline, type RunSummary, runDailyFlow } from '../pipeline.ts';
+import { formatRunSummary } from '../summary.ts';
+
+export const NO_KEY_MESSAGE =
+  'FRED_API_KEY is not set. Get a free key at https://fred.stlouisfed.org/docs/api/api_key.html and run ' +
+  '`FRED_API_KEY=<key> npx fredlake run`, or try `npx fredlake demo` (a synthetic FRED, no key, no internet).';
+
+interface RunOptions extends CommonOptions {
+  wait?: string;
+}
+
+/** Runs one flow on the embedded default while holding the data directory's writer lock. */
+export const runLocalFlow = async (
+  config: Config,
+  request: FetchRequest,
+  options: { waitMs?: number; overrides?: DepsOverrides } = {},
+): Promise<RunSummary> => {
+  await mkdir(config.dataDir, { recursive: true });
+  const lock = await acquireDataDirLock(config.dataDir, { waitMs: options.waitMs ?? 0 });
+  try {
+    const pipeline = await openPipeline(config, options.overrides);
+    try {
+      const store = pipeline.deps.store as { sweepTemporaryFiles?: () => Promise<number> };
+      await store.sweepTemporaryFiles?.();
+      return await runDailyFlow(pipeline, request);
+    } finally {
+      await pipeline.close();
+    }
+  } finally {
+    await lock.release();
+  }
+};
+
+export const registerRun = (program: Command): void => {
+  withCommonOptions(
+    program
+      .command('run')
+      .description('Run one daily flow to completion: fetch from FRED, transform, write changed partitions, audit.')
+      .option('--wait <seconds>', 'wait this long for another fredlake process to release the data directory', '0')
+      .option('--json', 'print the run summary as JSON'),
+  )
+    .addHelpText(
+      'after',
+      '\nExample:\n  FRED_API_KEY=abcdefghijklmnopqrstuvwxyz123456 npx fredlake run --data-dir ./.fredlake\n\n' +
+        'Exit codes: 0 done, 1 a message ended in a DLQ (see `fredlake dlq`), 2 bad arguments or no key, 3 data directory busy.',
+    )
+    .action(async (options: RunOptions) => {
+      const config = configFrom(options);
+      if (!config.fred.apiKey) throw new CliError(NO_KEY_MESSAGE, ExitCode.usage);
+      const waitSeconds = Number(options.wait ?? '0');
+      if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+        throw new CliError(`--wait takes a number of seconds >= 0, got "${options.wait}"`, ExitCode.usage);
+      }
+      const summary = await runLocalFlow(config, { version: 1, reason: 'manual' }, { waitMs: waitSeconds * 1000 });
+      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary, config));
+      if (!summary.ok) {
+        const first = summary.deadLetters[0];
+        throw new CliError(
+          first
+            ? `run ${summary.runId} left a ${first.queue} message in the DLQ: ${first.reason} (see \`fredlake dlq list\`, then \`fredlake redrive\`)`
+            : `run ${summary.runId} left messages in a DLQ (see \`fredlake dlq list\`)`,
+          ExitCode.problem,
+        );
+      }
+    });
+};

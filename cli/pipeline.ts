@@ -1,0 +1,153 @@
+import { createFetcherHandler } from '#services/fetcher/handler.ts';
+import { auditGaps, type GapReport } from '#services/gap-auditor/audit-gaps.ts';
+import { createTransformerHandler } from '#services/transformer/handler.ts';
+import { createWriterHandler } from '#services/writer/handler.ts';
+import type { Config } from '#shared/config.ts';
+import { createDeps, type Deps, type DepsOverrides } from '#shared/deps.ts';
+import { MANIFEST_PREFIX, runIdOfManifestKey, runRecordKey } from '#shared/domain/keys.ts';
+import { newRunId } from '#shared/domain/run-id.ts';
+import type { FetchRequest } from '#shared/messages/fetch-request.ts';
+import { Metric } from '#shared/metric-names.ts';
+import { CountingMetrics } from '#shared/ports/metrics.ts';
+import { QUEUE_NAMES, type QueueName } from '#shared/ports/queue.ts';
+import { type DrainReport, drainQueues, type QueueHandlers } from '#shared/runtime/local-runtime.ts';
+
+export interface Pipeline {
+  deps: Deps;
+  metrics: CountingMetrics;
+  handlers: QueueHandlers;
+  drain: (onBatch?: (queue: QueueName, succeeded: number, failed: number) => void) => Promise<DrainReport>;
+  close: () => Promise<void>;
+}
+
+/** The local pipeline: the real handlers, wired to the configured adapters, driven by the local runtime. */
+export const openPipeline = async (config: Config, overrides: DepsOverrides = {}): Promise<Pipeline> => {
+  const metrics = new CountingMetrics();
+  const deps = await createDeps(config, { metrics, ...overrides });
+  const handlers: QueueHandlers = {
+    fetch: createFetcherHandler(deps),
+    transform: createTransformerHandler(deps),
+    write: createWriterHandler(deps),
+  };
+  return {
+    deps,
+    metrics,
+    handlers,
+    drain: (onBatch) =>
+      drainQueues(deps.queues, handlers, {
+        visibilityTimeoutSeconds: config.queues.visibilityTimeoutSeconds,
+        concurrency: config.writeConcurrency > 1 ? 2 : 1,
+        logger: deps.logger,
+        ...(onBatch ? { onBatch } : {}),
+      }),
+    close: () => deps.close(),
+  };
+};
+
+export interface DeadLetter {
+  queue: QueueName;
+  messageId: string;
+  receiveCount: number;
+  reason: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  elapsedMs: number;
+  reason: FetchRequest['reason'];
+  fetchRuns: string[];
+  written: number;
+  unchanged: number;
+  fredRequests: number;
+  fredRateLimited: number;
+  audit: GapReport;
+  deadLettered: Record<QueueName, number>;
+  dlqDepth: Record<QueueName, number>;
+  deadLetters: DeadLetter[];
+  ok: boolean;
+}
+
+const manifestRunIds = async (deps: Deps): Promise<Set<string>> =>
+  new Set((await deps.store.list(MANIFEST_PREFIX)).map((o) => runIdOfManifestKey(o.key)));
+
+/** The DLQ messages with the reason they last failed (from the failure log). */
+export const listDeadLetters = async (deps: Deps, limit = 100): Promise<DeadLetter[]> => {
+  const letters: DeadLetter[] = [];
+  for (const queue of QUEUE_NAMES) {
+    const dlq = deps.queues[queue].deadLetter as {
+      peek?: (n: number) => Promise<{ messageId: string; receiveCount: number }[]>;
+    };
+    if (!dlq.peek) continue;
+    const messages = await dlq.peek(limit);
+    const reasons = await deps.failures.lastFailures(messages.map((m) => m.messageId));
+    for (const m of messages) {
+      const failure = reasons.get(m.messageId);
+      letters.push({
+        queue,
+        messageId: m.messageId,
+        receiveCount: failure?.receiveCount ?? m.receiveCount,
+        reason: failure?.reason ?? 'no failure recorded',
+      });
+    }
+  }
+  return letters;
+};
+
+/**
+ * One daily flow to completion: enqueue a fetch request, drain every queue, run the gap audit (and drain its repairs),
+ * then record and return what happened. `ok` is false when any message ended in a DLQ during the run.
+ */
+export const runDailyFlow = async (
+  pipeline: Pipeline,
+  request: FetchRequest,
+  onBatch?: (queue: QueueName, succeeded: number, failed: number) => void,
+): Promise<RunSummary> => {
+  const { deps, metrics } = pipeline;
+  const started = deps.clock.now();
+  const t0 = Date.now();
+  const runId = newRunId(started);
+  const before = await manifestRunIds(deps);
+
+  await deps.queues.fetch.sendBatch([JSON.stringify(request)]);
+  const first = await pipeline.drain(onBatch);
+  const auditDeps = { ...deps, writeQueue: deps.queues.write, fetchQueue: deps.queues.fetch };
+  let audit = await auditGaps(auditDeps, { repair: first.deadLettered.fetch === 0 });
+  let second: DrainReport | undefined;
+  if (audit.writesEnqueued > 0 || audit.fetchEnqueued) {
+    second = await pipeline.drain(onBatch);
+    audit = await auditGaps(auditDeps, { repair: false });
+  }
+
+  const deadLettered = Object.fromEntries(
+    QUEUE_NAMES.map((q) => [q, first.deadLettered[q] + (second?.deadLettered[q] ?? 0)]),
+  ) as Record<QueueName, number>;
+  const dlqDepth = Object.fromEntries(
+    await Promise.all(QUEUE_NAMES.map(async (q) => [q, (await deps.queues[q].deadLetter.depth()).visible] as const)),
+  ) as Record<QueueName, number>;
+  const fred = await deps.fred().then(
+    (client) => client.stats(),
+    () => undefined,
+  );
+  const after = await manifestRunIds(deps);
+  const summary: RunSummary = {
+    runId,
+    startedAt: started.toISOString(),
+    finishedAt: deps.clock.now().toISOString(),
+    elapsedMs: Date.now() - t0,
+    reason: request.reason,
+    fetchRuns: [...after].filter((id) => !before.has(id)).sort(),
+    written: metrics.get(Metric.PartitionsWritten),
+    unchanged: metrics.get(Metric.PartitionsUnchanged),
+    fredRequests: fred?.requests ?? 0,
+    fredRateLimited: fred?.rateLimited ?? 0,
+    audit,
+    deadLettered,
+    dlqDepth,
+    deadLetters: Object.values(deadLettered).some((n) => n > 0) ? await listDeadLetters(deps) : [],
+    ok: Object.values(deadLettered).every((n) => n === 0),
+  };
+  await deps.store.put(runRecordKey(runId), JSON.stringify(summary, null, 2), { contentType: 'application/json' });
+  return summary;
+};
