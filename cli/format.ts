@@ -3,10 +3,10 @@ import type { QueryResult, QueryValue } from '#shared/adapters/local/duckdb-quer
 const cell = (value: QueryValue): string => (value === null ? '' : String(value));
 
 export const formatCsv = ({ columns, rows }: QueryResult): string => {
-  const escape = (text: string) => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
   const lines = [
-    columns.map(escape).join(','),
-    ...rows.map((row) => columns.map((c) => escape(cell(row[c] ?? null))).join(',')),
+    columns.map(quote).join(','),
+    ...rows.map((row) => columns.map((c) => quote(cell(row[c] ?? null))).join(',')),
   ];
   return `${lines.join('\n')}\n`;
 };
