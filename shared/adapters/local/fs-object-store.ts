@@ -106,6 +106,8 @@ export class FsObjectStore implements ObjectStore {
 
   async list(prefix: string): Promise<ObjectSummary[]> {
     validatePrefix(prefix);
+    // No key has a segment starting with "." (those are the store's own files): nothing can match.
+    if (prefix.split('/').some((segment) => segment.startsWith('.'))) return [];
     // Walk only the folder the prefix points into: listing `curated/` never touches `raw/`.
     const slash = prefix.lastIndexOf('/');
     const folder = slash === -1 ? '' : prefix.slice(0, slash + 1);

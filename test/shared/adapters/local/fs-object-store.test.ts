@@ -72,8 +72,12 @@ describe('FsObjectStore (local specifics)', () => {
     await writeFile(join(root, 'fredlake.sqlite-wal'), '');
 
     const everything = await store.list('');
+    const sidecars = await store.list('.meta/');
+    const temporary = await store.list('raw/runs/r1/SP500/.tmp');
 
     expect(everything.map((o) => o.key)).toEqual(['raw/runs/r1/SP500/page-0001.json']);
+    expect(sidecars).toEqual([]);
+    expect(temporary).toEqual([]);
   });
 
   it('sweeps the temporary files a killed process left, and only those', async () => {
