@@ -31,6 +31,7 @@ export interface MonitoringProps {
  */
 export class Monitoring extends Construct {
   readonly topic: Topic;
+  readonly topicKey: Key;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -43,6 +44,7 @@ export class Monitoring extends Construct {
       description: 'fredlake: encrypts the alarm topic',
       enableKeyRotation: true,
     });
+    this.topicKey = key;
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'AlarmTopic', {
       displayName: 'fredlake alarms',
