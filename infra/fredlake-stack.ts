@@ -197,7 +197,13 @@ export class FredlakeStack extends Stack {
       new SqsEventSource(this.queues.fetch.queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
     transformer.function.addEventSource(
-      new SqsEventSource(this.queues.transform.queue, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queues.transform.queue, {
+        batchSize: 10,
+        // The fewest pollers SQS allows (2): with reserved concurrency 1, extra pollers would only be throttled,
+        // and a throttled batch returns to the queue with one more receive counted towards the DLQ.
+        maxConcurrency: 2,
+        reportBatchItemFailures: true,
+      }),
     );
     writer.function.addEventSource(
       new SqsEventSource(this.queues.write.queue, {

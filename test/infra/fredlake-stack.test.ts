@@ -235,6 +235,10 @@ describe('functions', () => {
 
     expect(reserved('transformer')).toBe(1);
     expect(reserved('writer')).toBeUndefined();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.functions.transformer.function) },
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
   });
 
   it('log to their own log group, kept for a month', () => {
