@@ -1,6 +1,7 @@
 // The CDK app (`cdk synth` / `cdk deploy`, see cdk.json). Env-agnostic: synthesizes with no AWS account or
 // credentials. Settings come from context: `npx cdk deploy -c fredlake:alarmEmail=ops@example.com`.
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { FredlakeStack, type FredlakeStackProps } from './fredlake-stack.ts';
 
 const app = new App();
@@ -35,5 +36,8 @@ new FredlakeStack(app, text('stackName') ?? 'Fredlake', {
   glueDatabaseName: text('glueDatabaseName'),
   athenaWorkgroupName: text('athenaWorkgroupName'),
 });
+
+// cdk-nag AwsSolutions on every synth and deploy: an unacknowledged finding stops synthesis.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
 app.synth();
