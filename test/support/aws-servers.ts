@@ -5,26 +5,38 @@
  *
  * | feature                               | fauxqs | local-aws-sqs | s3rver |
  * | ------------------------------------- | ------ | ------------- | ------ |
- * | S3 Put/Get/Head/ListObjectsV2/Delete  | yes    | -             | yes    |
+ * | S3 Put/Get/Head/ListObjectsV2/Delete  | yes    | -             | yes, but > 1,000 keys: 500 on Node 20 (DES tokens) |
  * | S3 multipart (lib-storage Upload)     | yes    | -             | yes    |
  * | SQS DLQ via RedrivePolicy             | yes    | yes           | -      |
  * | SQS StartMessageMoveTask / List...    | NO     | yes           | -      |
  * | per-entry SendMessageBatch failures   | yes (InvalidMessageContents) | no (accepts anything) | - |
  * | queue attribute VisibilityTimeout "0" | yes    | NO (becomes 30; pass it per receive) | - |
+ * | ApproximateNumberOfMessages           | yes    | NO (counts in-flight too) | - |
+ * | long poll returns on first messages   | yes    | NO (waits the whole time, re-receives) | - |
  *
- * So `startAwsTestServers()` serves S3 from fauxqs and SQS from local-aws-sqs, and puts a tiny router in front so
- * one endpoint (AWS_ENDPOINT_URL) reaches both: requests with `X-Amz-Target: AmazonSQS.*` (or an SQS query-protocol
- * form post) go to local-aws-sqs, everything else to fauxqs.
+ * So the SQS side is fauxqs, with message move tasks added by a small router in front of it (`startAwsTestServers`,
+ * or `startSqsWithMoveTasks`); local-aws-sqs serves the tests of the move-task API itself. The router is also the
+ * single endpoint (AWS_ENDPOINT_URL) for S3 and SQS.
  * s3rver only accepts the access key `S3RVER` and, for streamed uploads, needs the S3 client's
  * `requestChecksumCalculation: 'WHEN_REQUIRED'` (otherwise it stores the aws-chunked framing as the object).
  */
+
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
@@ -212,20 +224,125 @@ export const startS3rverServer = async (): Promise<S3TestServer> => {
   });
 };
 
-const isSqsRequest = (headers: Record<string, string | string[] | undefined>, method: string | undefined): boolean => {
-  const target = headers['x-amz-target'];
-  if (typeof target === 'string' && target.startsWith('AmazonSQS.')) return true;
-  const contentType = headers['content-type'];
-  return method === 'POST' && typeof contentType === 'string' && contentType.includes('x-www-form-urlencoded');
+interface MoveTask {
+  TaskHandle: string;
+  Status: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  SourceArn: string;
+  DestinationArn: string;
+  MaxNumberOfMessagesPerSecond?: number;
+  ApproximateNumberOfMessagesMoved: number;
+  ApproximateNumberOfMessagesToMove: number;
+  StartedTimestamp: number;
+  FailureReason?: string;
+}
+
+/**
+ * StartMessageMoveTask / ListMessageMoveTasks for a server that lacks them (fauxqs), done the way SQS does it:
+ * receive from the DLQ, send to the destination, delete from the DLQ, until the DLQ is empty.
+ */
+const createMoveTasks = (upstream: string) => {
+  const client = sqsClientFor(upstream);
+  const tasks: MoveTask[] = [];
+  const urlOf = async (arn: string): Promise<string> => {
+    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: arn.split(':').pop() ?? '' }));
+    if (!QueueUrl) throw new Error(`no queue for ${arn}`);
+    return QueueUrl;
+  };
+  const run = async (task: MoveTask, sourceUrl: string, destinationUrl: string): Promise<void> => {
+    try {
+      for (;;) {
+        const { Messages = [] } = await client.send(
+          new ReceiveMessageCommand({ QueueUrl: sourceUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+        );
+        if (Messages.length === 0) break;
+        await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: destinationUrl,
+            Entries: Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '' })),
+          }),
+        );
+        await client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: sourceUrl,
+            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+          }),
+        );
+        task.ApproximateNumberOfMessagesMoved += Messages.length;
+      }
+      task.Status = 'COMPLETED';
+    } catch (error) {
+      task.Status = 'FAILED';
+      task.FailureReason = error instanceof Error ? error.message : String(error);
+    }
+  };
+  const handle = async (action: string, input: Record<string, unknown>): Promise<[number, unknown]> => {
+    const sourceArn = String(input.SourceArn ?? '');
+    if (action === 'ListMessageMoveTasks') {
+      const max = Number(input.MaxResults ?? 1);
+      const results = tasks
+        .filter((t) => t.SourceArn === sourceArn)
+        .reverse()
+        .slice(0, max);
+      return [200, { Results: results }];
+    }
+    if (tasks.some((t) => t.SourceArn === sourceArn && t.Status === 'RUNNING')) {
+      return [400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: 'A move task is already running.' }];
+    }
+    const destinationArn = String(input.DestinationArn ?? '');
+    const [sourceUrl, destinationUrl] = await Promise.all([urlOf(sourceArn), urlOf(destinationArn)]);
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: sourceUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    const task: MoveTask = {
+      TaskHandle: Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn })).toString('base64'),
+      Status: 'RUNNING',
+      SourceArn: sourceArn,
+      DestinationArn: destinationArn,
+      ...(input.MaxNumberOfMessagesPerSecond !== undefined
+        ? { MaxNumberOfMessagesPerSecond: Number(input.MaxNumberOfMessagesPerSecond) }
+        : {}),
+      ApproximateNumberOfMessagesMoved: 0,
+      ApproximateNumberOfMessagesToMove: Number(Attributes?.ApproximateNumberOfMessages ?? 0),
+      StartedTimestamp: Date.now(),
+    };
+    tasks.push(task);
+    void run(task, sourceUrl, destinationUrl);
+    return [200, { TaskHandle: task.TaskHandle }];
+  };
+  return { handle, close: () => client.destroy() };
 };
 
-/** One endpoint in front of both servers, so a single AWS_ENDPOINT_URL reaches S3 and SQS. */
-const startRouter = async (
-  s3Endpoint: string,
-  sqsEndpoint: string,
-): Promise<{ endpoint: string; close(): Promise<void> }> => {
+const MOVE_TASK_ACTIONS = new Set(['StartMessageMoveTask', 'ListMessageMoveTasks']);
+
+const readBody = async (incoming: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of incoming) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+/**
+ * One endpoint in front of fauxqs that adds SQS message move tasks, so a single AWS_ENDPOINT_URL reaches S3 and
+ * an SQS with every feature the pipeline uses.
+ */
+const startRouter = async (upstream: string): Promise<{ endpoint: string; close(): Promise<void> }> => {
+  const target = new URL(upstream);
+  const moveTasks = createMoveTasks(upstream);
   const server = createServer((incoming, outgoing) => {
-    const target = new URL(isSqsRequest(incoming.headers, incoming.method) ? sqsEndpoint : s3Endpoint);
+    const amzTarget = incoming.headers['x-amz-target'];
+    const action = typeof amzTarget === 'string' && amzTarget.startsWith('AmazonSQS.') ? amzTarget.slice(10) : '';
+    if (MOVE_TASK_ACTIONS.has(action)) {
+      readBody(incoming)
+        .then((text) => moveTasks.handle(action, JSON.parse(text || '{}') as Record<string, unknown>))
+        .then(([status, body]) => {
+          outgoing.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+          outgoing.end(JSON.stringify(body));
+        })
+        .catch((error: unknown) => {
+          outgoing.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+          outgoing.end(JSON.stringify({ __type: 'InternalError', message: String(error) }));
+        });
+      return;
+    }
     const forward = request(
       {
         hostname: target.hostname,
@@ -246,31 +363,49 @@ const startRouter = async (
     incoming.pipe(forward);
   });
   const endpoint = await listen(server);
-  return { endpoint, close: () => closeServer(server) };
+  return {
+    endpoint,
+    close: async () => {
+      moveTasks.close();
+      await closeServer(server);
+    },
+  };
 };
 
 /**
- * S3 (fauxqs) and SQS (local-aws-sqs, which has message move tasks) for tests that need both, e.g. the whole
- * pipeline on AWS adapters. Call `close()` in afterAll.
+ * S3 and SQS on one endpoint: fauxqs behind a router that adds message move tasks (redrive). For tests that need
+ * both, e.g. the whole pipeline on AWS adapters. Call `close()` in afterAll.
  */
 export const startAwsTestServers = async (): Promise<AwsTestServers> => {
   const fauxqs = await startFauxqsServers();
-  const sqs = await startLocalSqsServer();
-  const router = await startRouter(fauxqs.s3.endpoint, sqs.endpoint);
+  const router = await startRouter(fauxqs.s3.endpoint);
+  const s3 = s3Server(router.endpoint, TEST_CREDENTIALS, async () => {});
+  const sqs = sqsServer(router.endpoint, async () => {});
   return {
     endpoint: router.endpoint,
-    s3Endpoint: fauxqs.s3.endpoint,
-    sqsEndpoint: sqs.endpoint,
+    s3Endpoint: router.endpoint,
+    sqsEndpoint: router.endpoint,
     region: TEST_REGION,
     credentials: { ...TEST_CREDENTIALS },
-    s3Client: () => fauxqs.s3.createClient(),
+    s3Client: () => s3.createClient(),
     sqsClient: () => sqs.createClient(),
-    createBucket: (name) => fauxqs.s3.createBucket(name),
+    createBucket: (name) => s3.createBucket(name),
     createQueuePair: (name, maxReceiveCount, options) => sqs.createQueuePair(name, maxReceiveCount, options),
     close: async () => {
-      await router.close();
+      await s3.close();
       await sqs.close();
-      await fauxqs.s3.close();
+      await router.close();
+      await fauxqs.close();
     },
   };
+};
+
+/** fauxqs SQS with message move tasks (the router of `startAwsTestServers`), for the queue contract. */
+export const startSqsWithMoveTasks = async (): Promise<SqsTestServer> => {
+  const fauxqs = await startFauxqsServers();
+  const router = await startRouter(fauxqs.sqs.endpoint);
+  return sqsServer(router.endpoint, async () => {
+    await router.close();
+    await fauxqs.close();
+  });
 };
