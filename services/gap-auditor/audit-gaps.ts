@@ -1,16 +1,19 @@
 import { addDays, isoDateOf } from '#shared/domain/calendar.ts';
 import { computeDailyRows, rowValues } from '#shared/domain/daily-rows.ts';
-import { CURATED_PREFIX, dateOfPartitionKey, partitionKey } from '#shared/domain/keys.ts';
+import { CURATED_PREFIX, dateOfPartitionKey, manifestKey, partitionKey } from '#shared/domain/keys.ts';
 import { hashRow } from '#shared/domain/row-hash.ts';
+import { PipelineError } from '#shared/errors.ts';
 import type { Logger } from '#shared/logger.ts';
 import type { FetchRequest } from '#shared/messages/fetch-request.ts';
 import type { WriteRequest } from '#shared/messages/write-request.ts';
 import { Metric } from '#shared/metric-names.ts';
+import { decodePartitionFile, METADATA_KEYS } from '#shared/parquet/partition-file.ts';
 import type { Catalog } from '#shared/ports/catalog.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { Metrics } from '#shared/ports/metrics.ts';
 import type { ObjectStore } from '#shared/ports/object-store.ts';
 import type { Queue } from '#shared/ports/queue.ts';
+import { readManifest } from '#shared/raw-zone.ts';
 import { loadState, toObservations } from '#shared/staged-state.ts';
 
 export interface AuditDeps {
@@ -28,6 +31,11 @@ export interface AuditOptions {
   repair: boolean;
   /** The staged state is stale when its last SP500 date is older than this many days (weekends, holidays, lag). */
   staleAfterDays?: number;
+  /**
+   * Read every partition file instead of trusting its stored metadata: decode it and compare its values and its
+   * embedded row hash with the staged row (a file can be overwritten behind fredlake's back). One GET per date.
+   */
+  deep?: boolean;
 }
 
 export interface GapReport {
@@ -50,6 +58,29 @@ export interface GapReport {
   writesEnqueued: number;
   fetchEnqueued: boolean;
 }
+
+/** Whether the stored partition file holds exactly the staged row: its values, its embedded hash, its metadata. */
+const holdsRow = async (store: ObjectStore, date: string, rowHash: string): Promise<boolean> => {
+  const object = await store.get(partitionKey(date));
+  if (!object || object.metadata['row-hash'] !== rowHash) return false;
+  try {
+    const decoded = decodePartitionFile(object.body);
+    return decoded.metadata[METADATA_KEYS.rowHash] === rowHash && hashRow(decoded.values) === rowHash;
+  } catch (error) {
+    if (error instanceof PipelineError && error.code === 'PARTITION_INVALID') return false;
+    throw error;
+  }
+};
+
+/** The raw files the staged rows were last computed from (the last applied run's), as the transformer cites them. */
+const lastRunSources = async (store: ObjectStore, runId: string): Promise<string[]> => {
+  try {
+    return (await readManifest(store, manifestKey(runId))).files.map((file) => file.key).slice(0, 100);
+  } catch (error) {
+    if (error instanceof PipelineError && error.code === 'RAW_INVALID') return [];
+    throw error;
+  }
+};
 
 const difference = (a: Iterable<string>, b: ReadonlySet<string>): string[] => [...a].filter((x) => !b.has(x)).sort();
 
@@ -84,6 +115,10 @@ export const auditGaps = async (deps: AuditDeps, options: AuditOptions): Promise
     const rowHash = hashRow(rowValues(row));
     hashes.set(date, rowHash);
     if (!files.has(date)) continue;
+    if (options.deep) {
+      if (!(await holdsRow(deps.store, date, rowHash))) mismatched.push(date);
+      continue;
+    }
     const head = await deps.store.head(partitionKey(date));
     if (head?.metadata['row-hash'] !== rowHash) mismatched.push(date);
   }
@@ -97,6 +132,9 @@ export const auditGaps = async (deps: AuditDeps, options: AuditOptions): Promise
   let fetchEnqueued = false;
   if (options.repair) {
     const runId = state?.lastRunId ?? 'audit';
+    // The provenance the transformer would have written, so a repaired file equals the lost one byte for byte
+    // whenever the last applied run wrote it.
+    const sources = state && repairs.length > 0 ? await lastRunSources(deps.store, runId) : [];
     const messages = repairs.map((date) => {
       const row = expected.get(date);
       const rowHash = hashes.get(date);
@@ -107,7 +145,7 @@ export const auditGaps = async (deps: AuditDeps, options: AuditOptions): Promise
         date,
         row: rowValues(row),
         rowHash,
-        sources: [],
+        sources,
         force: true,
       };
       return JSON.stringify(request);
