@@ -1,7 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.ts';
+import { registerAuditRaw } from './commands/audit-raw.ts';
+import { registerBackfill } from './commands/backfill.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerDlq } from './commands/dlq.ts';
 import { registerQuery } from './commands/query.ts';
+import { registerRedrive } from './commands/redrive.ts';
 import { registerRun } from './commands/run.ts';
+import { registerStatus } from './commands/status.ts';
 import { ExitCode, reportError } from './errors.ts';
 
 const program = new Command('fredlake')
@@ -16,6 +22,12 @@ const program = new Command('fredlake')
 registerRun(program);
 registerDemo(program);
 registerQuery(program);
+registerStatus(program);
+registerDlq(program);
+registerRedrive(program);
+registerBackfill(program);
+registerAudit(program);
+registerAuditRaw(program);
 
 program.addHelpText(
   'after',
