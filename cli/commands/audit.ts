@@ -8,15 +8,7 @@ import type { DrainReport } from '#shared/runtime/local-runtime.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { plural } from '../format.ts';
 import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
-import {
-  formatDates,
-  newOpsRunId,
-  printJson,
-  withDeps,
-  withLockedPipeline,
-  writeRunRecord,
-  zeroByQueue,
-} from './ops-support.ts';
+import { formatDates, printJson, withDeps, withLockedPipeline, writeRunRecord, zeroByQueue } from './ops-support.ts';
 
 export interface AuditOptions {
   fix?: boolean;
@@ -39,13 +31,15 @@ export interface AuditOutcome {
   ok: boolean;
 }
 
-/** Everything the audit can find wrong, in one count (extra partitions included: they are reported, never deleted). */
+/** The dates the audit finds something wrong with (extra partitions included: they are reported, never deleted). */
 export const problemCount = (report: GapReport): number =>
-  report.missing.length +
-  report.mismatched.length +
-  report.extra.length +
-  report.unregistered.length +
-  report.registeredWithoutFile.length;
+  new Set([
+    ...report.missing,
+    ...report.mismatched,
+    ...report.extra,
+    ...report.unregistered,
+    ...report.registeredWithoutFile,
+  ]).size;
 
 const NO_FETCH = { sendBatch: async () => {} };
 
@@ -74,7 +68,7 @@ export const auditCommand = async (config: Config, options: AuditOptions): Promi
     const { deps } = pipeline;
     const startedAt = deps.clock.now();
     const t0 = Date.now();
-    const runId = newOpsRunId(deps);
+    const { runId } = pipeline;
     const before = await auditNow(deps, { repair: true, deep });
     const drain = await pipeline.drain();
     const after = await auditNow(deps, { repair: false, deep });
@@ -99,6 +93,7 @@ export const auditCommand = async (config: Config, options: AuditOptions): Promi
       unchanged: metrics.get(Metric.PartitionsUnchanged),
       deadLettered: { ...zeroByQueue(), ...drain.deadLettered },
       ok,
+      metrics: metrics.snapshot(),
       details: { deep, before: summarize(before), after: summarize(after), writesEnqueued: fix.writesEnqueued },
     });
     return { dataDir: config.dataDir, deep, before, fix, ok };
@@ -178,7 +173,7 @@ export const registerAudit = (program: Command): void => {
       if (!outcome.ok) {
         const last = outcome.fix?.after ?? outcome.before;
         throw new CliError(
-          `the dataset has ${problemCount(last)} problem date(s)${outcome.fix ? ' after the repair' : ': run `fredlake audit --fix`'}`,
+          `${problemCount(last)} date(s) of the dataset need attention${outcome.fix ? ' after the repair' : ': run `fredlake audit --fix`'}`,
           ExitCode.problem,
         );
       }
