@@ -44,6 +44,10 @@ const Env = z.object({
   FREDLAKE_ATHENA_WORKGROUP: z.string().optional(),
   /** Custom endpoint for S3/SQS/Glue/Athena (tests point it at in-process servers). */
   AWS_ENDPOINT_URL: z.string().optional(),
+  /** Service-specific endpoints (the AWS SDKs' own variable names); each falls back to AWS_ENDPOINT_URL. */
+  AWS_ENDPOINT_URL_GLUE: z.string().optional(),
+  AWS_ENDPOINT_URL_ATHENA: z.string().optional(),
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: z.string().optional(),
 });
 
 export interface FredConfig {
@@ -60,6 +64,8 @@ export interface FredConfig {
 export interface AwsConfig {
   region: string | undefined;
   endpoint: string | undefined;
+  /** Per-service endpoint overrides (Glue, Athena and Secrets Manager have no shared emulator with S3/SQS). */
+  serviceEndpoints?: Partial<Record<'glue' | 'athena' | 'secrets', string>>;
   bucket: string | undefined;
   queueUrls: Partial<Record<'fetch' | 'transform' | 'write', string>>;
   dlqUrls: Partial<Record<'fetch' | 'transform' | 'write', string>>;
@@ -115,6 +121,11 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
     aws: {
       region: e.AWS_REGION,
       endpoint: e.AWS_ENDPOINT_URL,
+      serviceEndpoints: strip({
+        glue: e.AWS_ENDPOINT_URL_GLUE,
+        athena: e.AWS_ENDPOINT_URL_ATHENA,
+        secrets: e.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+      }),
       bucket: e.FREDLAKE_BUCKET,
       queueUrls: strip({
         fetch: e.FREDLAKE_FETCH_QUEUE_URL,

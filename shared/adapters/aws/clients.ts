@@ -26,6 +26,9 @@ export interface AwsClientOverrides {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
+const withEndpoint = <T extends object>(common: T, endpoint: string | undefined): T =>
+  endpoint ? { ...common, endpoint } : common;
+
 /**
  * One client per service from region and endpoint. With a custom endpoint (an S3-compatible server) S3 uses path
  * style; checksums are only computed when an operation requires them, because S3-compatible servers mishandle
@@ -45,9 +48,9 @@ export const createAwsClients = (config: AwsConfig, overrides: AwsClientOverride
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
     sqs: new SQSClient(common),
-    glue: new GlueClient(common),
-    athena: new AthenaClient(common),
-    secrets: new SecretsManagerClient(common),
+    glue: new GlueClient(withEndpoint(common, config.serviceEndpoints?.glue)),
+    athena: new AthenaClient(withEndpoint(common, config.serviceEndpoints?.athena)),
+    secrets: new SecretsManagerClient(withEndpoint(common, config.serviceEndpoints?.secrets)),
   };
   return {
     ...clients,
