@@ -15,7 +15,7 @@ import { createLineLogger } from '#shared/logger.ts';
 import { decodePartitionFile } from '#shared/parquet/partition-file.ts';
 import { CountingMetrics } from '#shared/ports/metrics.ts';
 import type { ObjectStore } from '#shared/ports/object-store.ts';
-import { drainQueues } from '#shared/runtime/local-runtime.ts';
+import { drainQueues, type QueueHandlers } from '#shared/runtime/local-runtime.ts';
 import { createManifestNotifier } from '#shared/runtime/s3-notification.ts';
 import { type AwsTestServers, startAwsTestServers } from '#test/support/aws-servers.ts';
 import { type FredServer, startFredServer, TEST_FRED_KEY } from '#test/support/fred-server.ts';
@@ -71,6 +71,7 @@ describe('the pipeline on the AWS adapters', () => {
   let glue: Awaited<ReturnType<typeof startGlueStandIn>>;
   let fred: FredServer;
   let deps: Deps;
+  let handlers: QueueHandlers;
 
   beforeAll(async () => {
     aws = await startAwsTestServers();
@@ -106,6 +107,11 @@ describe('the pipeline on the AWS adapters', () => {
     });
     const base = await createDeps(config, { logger: createLineLogger('SILENT'), metrics: new CountingMetrics() });
     deps = { ...base, store: notifyingStore(base.store, createManifestNotifier(base.queues.transform, BUCKET)) };
+    handlers = {
+      fetch: createFetcherHandler(deps),
+      transform: createTransformerHandler(deps),
+      write: createWriterHandler(deps),
+    };
   });
 
   afterAll(async () => {
@@ -115,11 +121,6 @@ describe('the pipeline on the AWS adapters', () => {
   });
 
   it('lands raw files in S3, writes one partition object per date with the row rules’ values, and registers each in Glue', async () => {
-    const handlers = {
-      fetch: createFetcherHandler(deps),
-      transform: createTransformerHandler(deps),
-      write: createWriterHandler(deps),
-    };
     await deps.queues.fetch.sendBatch([JSON.stringify({ version: 1, reason: 'manual' })]);
 
     const drained = await drainQueues(deps.queues, handlers, { visibilityTimeoutSeconds: 1, logger: deps.logger });
@@ -154,11 +155,6 @@ describe('the pipeline on the AWS adapters', () => {
   });
 
   it('sends no write message on a second run when FRED has nothing new', async () => {
-    const handlers = {
-      fetch: createFetcherHandler(deps),
-      transform: createTransformerHandler(deps),
-      write: createWriterHandler(deps),
-    };
     await deps.queues.fetch.sendBatch([JSON.stringify({ version: 1, reason: 'manual' })]);
 
     const drained = await drainQueues(deps.queues, handlers, { visibilityTimeoutSeconds: 1, logger: deps.logger });
