@@ -32,7 +32,31 @@ export interface DepsOverrides {
   metrics?: Metrics;
   /** Local only: FRED HTTP through this fetch (tests inject faults with it). */
   fetch?: typeof fetch;
+  /**
+   * Wraps the adapters before any use case sees them (tests put fault-injecting decorators around the ports).
+   * Called once, with the adapters the backend chose; returns the ones the pipeline uses.
+   */
+  decorate?: (adapters: DecoratableAdapters) => DecoratableAdapters;
 }
+
+/** The ports a decorator may wrap. */
+export interface DecoratableAdapters {
+  store: ObjectStore;
+  queues: Queues;
+  catalog: Catalog;
+  failures: FailureLog;
+}
+
+const decorated = <T extends DecoratableAdapters>(adapters: T, overrides: DepsOverrides): T => {
+  if (!overrides.decorate) return adapters;
+  const { store, queues, catalog, failures } = overrides.decorate({
+    store: adapters.store,
+    queues: adapters.queues,
+    catalog: adapters.catalog,
+    failures: adapters.failures,
+  });
+  return { ...adapters, store, queues, catalog, failures };
+};
 
 // Not a string literal on purpose: bundlers (esbuild for Lambda) leave this import alone, so a Lambda bundle never
 // carries the embedded default's native modules (better-sqlite3, DuckDB).
@@ -46,7 +70,7 @@ export const createDeps = async (config: Config, overrides: DepsOverrides = {}):
     const { createPowertoolsLogger, createEmfMetrics } = await import('./observability/powertools.ts');
     const logger = overrides.logger ?? createPowertoolsLogger(config.serviceName, config.logLevel);
     const metrics = overrides.metrics ?? createEmfMetrics(config.serviceName);
-    const adapters = createAwsAdapters(config);
+    const adapters = decorated(createAwsAdapters(config), overrides);
     return { config, clock, logger, metrics, ...adapters, fred: memo(() => adapters.createFred(logger)) };
   }
   const local: typeof import('./adapters/local/create-local-adapters.ts') = await import(
@@ -54,7 +78,7 @@ export const createDeps = async (config: Config, overrides: DepsOverrides = {}):
   );
   const logger = overrides.logger ?? createLineLogger(config.logLevel);
   const metrics = overrides.metrics ?? new CountingMetrics();
-  const adapters = local.createLocalAdapters(config, { clock });
+  const adapters = decorated(local.createLocalAdapters(config, { clock }), overrides);
   return {
     config,
     clock,

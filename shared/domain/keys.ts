@@ -8,6 +8,8 @@
  *   curated/fred_daily/date=YYYY-MM-DD/data.parquet   one partition per calendar day
  *   ops/runs/<runId>.json                        run records (status, history)
  *   ops/failures/<queue>/<messageId>.json        why a message failed (AWS; SQS keeps no reason)
+ *   ops/quarantine/<runId>.json                  a run a data-quality gate refused (and whether a person accepted it)
+ *   raw/rejected/<runId>/<seriesId>/attempt-NN.txt   a FRED body that failed validation, kept as evidence
  */
 export const DATASET = 'fred_daily';
 export const RAW_PREFIX = 'raw/';
@@ -17,6 +19,8 @@ export const CURATED_PREFIX = `curated/${DATASET}/`;
 export const STATE_KEY = `state/${DATASET}.json`;
 export const RUNS_PREFIX = 'ops/runs/';
 export const FAILURES_PREFIX = 'ops/failures/';
+export const QUARANTINE_PREFIX = 'ops/quarantine/';
+export const RAW_REJECTED_PREFIX = 'raw/rejected/';
 export const PARTITION_FILE_NAME = 'data.parquet';
 
 export const rawPageKey = (runId: string, seriesId: string, page: number): string =>
@@ -39,3 +43,8 @@ export const dateOfPartitionKey = (key: string): string | undefined => PARTITION
 export const runRecordKey = (runId: string): string => `${RUNS_PREFIX}${runId}.json`;
 
 export const failureKey = (queue: string, messageId: string): string => `${FAILURES_PREFIX}${queue}/${messageId}.json`;
+
+export const quarantineKey = (runId: string): string => `${QUARANTINE_PREFIX}${runId}.json`;
+
+export const rejectedBodyKey = (runId: string, seriesId: string, attempt: number): string =>
+  `${RAW_REJECTED_PREFIX}${runId}/${seriesId}/attempt-${String(attempt).padStart(2, '0')}.txt`;

@@ -38,6 +38,25 @@ export interface FetchSeriesOptions {
   observationEnd?: string;
   /** FRED's `limit`, 1..100000 (the default and maximum). */
   pageSize?: number;
+  /**
+   * Called with every 2xx body that fails validation (HTML, cut off, garbage, an invalid envelope) before the
+   * attempt fails, so the caller can keep it as evidence. The body is redacted of the key; a hook error is logged
+   * and does not change the outcome.
+   */
+  onRejectedBody?: (rejected: RejectedBody) => Promise<void> | void;
+}
+
+/** A FRED answer the client refused: the evidence the landing zone keeps. */
+export interface RejectedBody {
+  seriesId: string;
+  status: number;
+  /** The body exactly as received, the key blanked should it appear. */
+  body: string;
+  params: Record<string, string>;
+  attempt: number;
+  code: string;
+  reason: string;
+  fetchedAt: string;
 }
 
 /** One FRED response, as the landing zone keeps it. Never holds the API key. */
@@ -175,7 +194,7 @@ export class FredClient {
       if (options.observationStart) params.observation_start = options.observationStart;
       if (options.observationEnd) params.observation_end = options.observationEnd;
 
-      const { page, parsed } = await this.#fetchPage(seriesId, params);
+      const { page, parsed } = await this.#fetchPage(seriesId, params, options.onRejectedBody);
       const problem = this.#pageProblem(parsed, offset, observations, pages.length);
       if (problem) {
         throw new FredResponseInvalidError(`Invalid FRED pagination for series ${seriesId}: ${problem}`, {
@@ -234,11 +253,12 @@ export class FredClient {
   async #fetchPage(
     seriesId: string,
     params: Record<string, string>,
+    onRejectedBody: FetchSeriesOptions['onRejectedBody'],
   ): Promise<{ page: FredPage; parsed: ReturnType<typeof parseObservationsPage> }> {
     const { maxAttempts } = this.#options;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#attempt(seriesId, params, attempt);
+        return await this.#attempt(seriesId, params, attempt, onRejectedBody);
       } catch (caught) {
         this.#stats.failures++;
         const error = this.#asPipelineError(caught, seriesId);
@@ -265,6 +285,7 @@ export class FredClient {
     seriesId: string,
     params: Record<string, string>,
     attempt: number,
+    onRejectedBody?: FetchSeriesOptions['onRejectedBody'],
   ): Promise<{ page: FredPage; parsed: ReturnType<typeof parseObservationsPage> }> {
     const { apiUrl, apiKey, timeoutMs } = this.#options;
     const query = new URLSearchParams(params).toString();
@@ -306,7 +327,31 @@ export class FredClient {
     }
     if (status < 200 || status > 299) throw this.#statusError(status, body, seriesId, params);
 
-    const parsed = parseObservationsPage(body, { seriesId, status, secrets: [apiKey] });
+    let parsed: ReturnType<typeof parseObservationsPage>;
+    try {
+      parsed = parseObservationsPage(body, { seriesId, status, secrets: [apiKey] });
+    } catch (error) {
+      if (onRejectedBody && error instanceof PipelineError) {
+        try {
+          await onRejectedBody({
+            seriesId,
+            status,
+            body: this.#redact(body),
+            params: { ...params },
+            attempt,
+            code: error.code,
+            reason: error.message,
+            fetchedAt: this.#options.now().toISOString(),
+          });
+        } catch (hookError) {
+          this.#logger.warn('rejected fred body not kept', {
+            seriesId,
+            reason: this.#redact(describeTransportError(hookError)),
+          });
+        }
+      }
+      throw error;
+    }
     const page: FredPage = {
       status,
       body: this.#redact(body),

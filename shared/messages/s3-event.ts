@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MessageInvalidError } from '../errors.ts';
 
 /**
  * The S3 event notification that starts a transform (object created under raw/manifests/). S3 also sends a
@@ -13,10 +14,20 @@ export const S3EventRecord = z.object({
     object: z.object({ key: z.string().min(1), size: z.number().optional(), sequencer: z.string().optional() }),
   }),
 });
+export type S3EventRecord = z.infer<typeof S3EventRecord>;
 export const S3Event = z.union([
   z.object({ Records: z.array(S3EventRecord).min(1) }),
   z.object({ Event: z.literal('s3:TestEvent'), Bucket: z.string(), Service: z.string().optional() }),
 ]);
 export type S3Event = z.infer<typeof S3Event>;
 
-export const decodeS3Key = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
+/** The object key an S3 event carries, decoded; a broken %-escape is a permanent MessageInvalidError. */
+export const decodeS3Key = (key: string): string => {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    throw new MessageInvalidError(`S3 event key ${JSON.stringify(key.slice(0, 80))} is not valid URL encoding`, {
+      key: key.slice(0, 80),
+    });
+  }
+};
