@@ -6,13 +6,17 @@ import type { Config } from '#shared/config.ts';
 import { createDeps, type Deps, type DepsOverrides } from '#shared/deps.ts';
 import { MANIFEST_PREFIX, runIdOfManifestKey, runRecordKey } from '#shared/domain/keys.ts';
 import { newRunId } from '#shared/domain/run-id.ts';
+import { createLineLogger } from '#shared/logger.ts';
 import type { FetchRequest } from '#shared/messages/fetch-request.ts';
 import { Metric } from '#shared/metric-names.ts';
+import { systemClock } from '#shared/ports/clock.ts';
 import { CountingMetrics } from '#shared/ports/metrics.ts';
 import { QUEUE_NAMES, type QueueName } from '#shared/ports/queue.ts';
 import { type DrainReport, drainQueues, type QueueHandlers } from '#shared/runtime/local-runtime.ts';
 
 export interface Pipeline {
+  /** The CLI run this pipeline serves: every local log line carries it as `cliRunId`, its run record is named by it. */
+  runId: string;
   deps: Deps;
   metrics: CountingMetrics;
   handlers: QueueHandlers;
@@ -23,13 +27,17 @@ export interface Pipeline {
 /** The local pipeline: the real handlers, wired to the configured adapters, driven by the local runtime. */
 export const openPipeline = async (config: Config, overrides: DepsOverrides = {}): Promise<Pipeline> => {
   const metrics = new CountingMetrics();
-  const deps = await createDeps(config, { metrics, ...overrides });
+  const runId = newRunId((overrides.clock ?? systemClock).now());
+  // Handler lines add the fetch run's own `runId`; `cliRunId` ties them to the command that drove them.
+  const logger = (overrides.logger ?? createLineLogger(config.logLevel)).child({ cliRunId: runId });
+  const deps = await createDeps(config, { metrics, ...overrides, logger });
   const handlers: QueueHandlers = {
     fetch: createFetcherHandler(deps),
     transform: createTransformerHandler(deps),
     write: createWriterHandler(deps),
   };
   return {
+    runId,
     deps,
     metrics,
     handlers,
@@ -62,6 +70,8 @@ export interface RunSummary {
   unchanged: number;
   fredRequests: number;
   fredRateLimited: number;
+  /** Every counter of the run (shared/metric-names.ts), as CloudWatch gets them in AWS; FredLatency is a total in ms. */
+  metrics: Record<string, number>;
   audit: GapReport;
   deadLettered: Record<QueueName, number>;
   dlqDepth: Record<QueueName, number>;
@@ -107,7 +117,7 @@ export const runDailyFlow = async (
   const { deps, metrics } = pipeline;
   const started = deps.clock.now();
   const t0 = Date.now();
-  const runId = newRunId(started);
+  const { runId } = pipeline;
   const before = await manifestRunIds(deps);
 
   await deps.queues.fetch.sendBatch([JSON.stringify(request)]);
@@ -142,6 +152,7 @@ export const runDailyFlow = async (
     unchanged: metrics.get(Metric.PartitionsUnchanged),
     fredRequests: fred?.requests ?? 0,
     fredRateLimited: fred?.rateLimited ?? 0,
+    metrics: metrics.snapshot(),
     audit,
     deadLettered,
     dlqDepth,

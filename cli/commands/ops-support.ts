@@ -74,6 +74,8 @@ export interface OpsRunRecord {
   unchanged: number;
   deadLettered: Record<QueueName, number>;
   ok: boolean;
+  /** The run's counters (shared/metric-names.ts): what CloudWatch gets in AWS. */
+  metrics?: Record<string, number>;
   details?: unknown;
 }
 
@@ -110,6 +112,7 @@ export const readRecentRuns = async (deps: Deps, limit: number): Promise<OpsRunR
         unchanged: Number(raw.unchanged ?? 0),
         deadLettered: { ...zeroByQueue(), ...(raw.deadLettered ?? {}) },
         ok: raw.ok !== false,
+        ...(raw.metrics && typeof raw.metrics === 'object' ? { metrics: raw.metrics } : {}),
       });
     } catch {
       // a damaged record is not worth failing `status` for

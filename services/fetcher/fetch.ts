@@ -17,7 +17,7 @@ export interface FetchDeps {
   metrics: Metrics;
   series: Record<SeriesRole, string>;
   /** The FRED client, created on first use (in AWS the key is read from Secrets Manager then). */
-  fred: () => Promise<Pick<FredClient, 'fetchSeries'>>;
+  fred: () => Promise<Pick<FredClient, 'fetchSeries'> & Partial<Pick<FredClient, 'stats'>>>;
 }
 
 export interface FetchResult {
@@ -36,6 +36,28 @@ export const fetchRun = async (deps: FetchDeps, request: FetchRequest): Promise<
   const runId = newRunId(deps.clock.now());
   const logger = deps.logger.child({ runId });
   const fred = await deps.fred();
+  const before = fred.stats?.();
+  try {
+    return await fetchAndStore(deps, request, runId, logger, fred);
+  } finally {
+    // Counted whether the run succeeded or not: a 429 storm that fails the run is what these metrics are for.
+    const after = fred.stats?.();
+    if (before && after) {
+      deps.metrics.add(Metric.FredRequests, after.requests - before.requests);
+      deps.metrics.add(Metric.FredRateLimited, after.rateLimited - before.rateLimited);
+      for (const ms of after.latencyMs.slice(before.latencyMs.length))
+        deps.metrics.add(Metric.FredLatency, ms, 'Milliseconds');
+    }
+  }
+};
+
+const fetchAndStore = async (
+  deps: FetchDeps,
+  request: FetchRequest,
+  runId: string,
+  logger: Logger,
+  fred: Pick<FredClient, 'fetchSeries'>,
+): Promise<FetchResult> => {
   const files: ManifestFile[] = [];
   const observations: Record<SeriesRole, number> = { sp500: 0, cpi: 0 };
 
@@ -91,7 +113,6 @@ export const fetchRun = async (deps: FetchDeps, request: FetchRequest): Promise<
   };
   const key = manifestKey(runId);
   await deps.store.put(key, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
-  deps.metrics.add(Metric.FredRequests, files.length);
   logger.info('fetch run complete', { manifestKey: key, files: files.length });
   return { runId, manifestKey: key, files: files.length, observations };
 };

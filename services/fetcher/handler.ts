@@ -8,6 +8,8 @@ export const createFetcherHandler = (deps: Deps) =>
     queue: 'fetch',
     logger: deps.logger,
     failures: deps.failures,
+    metrics: deps.metrics,
+    maxReceiveCount: deps.config.queues.maxReceiveCount,
     schema: FetchRequest,
-    processMessage: (request) => fetchRun({ ...deps, series: deps.config.series }, request),
+    processMessage: (request, { logger }) => fetchRun({ ...deps, logger, series: deps.config.series }, request),
   });

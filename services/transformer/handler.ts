@@ -1,7 +1,15 @@
 import type { Deps } from '#shared/deps.ts';
+import { isManifestKey, runIdOfManifestKey } from '#shared/domain/keys.ts';
 import { createSqsBatchHandler } from '#shared/lambda/sqs-batch-handler.ts';
 import { decodeS3Key, S3Event } from '#shared/messages/s3-event.ts';
 import { transformRun } from './transform.ts';
+
+/** An S3 event carries no run id of its own: the manifest key names the fetch run it starts a transform for. */
+const runIdOfEvent = (event: S3Event): string | undefined => {
+  if (!('Records' in event)) return undefined;
+  const key = event.Records[0] && decodeS3Key(event.Records[0].s3.object.key);
+  return key !== undefined && isManifestKey(key) ? runIdOfManifestKey(key) : undefined;
+};
 
 /** Fed by the S3 object-created notification of a manifest (S3's test event is accepted and ignored). */
 export const createTransformerHandler = (deps: Deps) =>
@@ -9,12 +17,17 @@ export const createTransformerHandler = (deps: Deps) =>
     queue: 'transform',
     logger: deps.logger,
     failures: deps.failures,
+    metrics: deps.metrics,
+    maxReceiveCount: deps.config.queues.maxReceiveCount,
     schema: S3Event,
-    processMessage: async (event) => {
+    runIdOf: runIdOfEvent,
+    processMessage: async (event, { logger }) => {
       if (!('Records' in event)) return [];
       const results = [];
       for (const record of event.Records) {
-        results.push(await transformRun({ ...deps, writeQueue: deps.queues.write }, decodeS3Key(record.s3.object.key)));
+        results.push(
+          await transformRun({ ...deps, logger, writeQueue: deps.queues.write }, decodeS3Key(record.s3.object.key)),
+        );
       }
       return results;
     },

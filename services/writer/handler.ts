@@ -8,6 +8,9 @@ export const createWriterHandler = (deps: Deps) =>
     queue: 'write',
     logger: deps.logger,
     failures: deps.failures,
+    metrics: deps.metrics,
+    maxReceiveCount: deps.config.queues.maxReceiveCount,
     schema: WriteRequest,
-    processMessage: (request) => writePartition(deps, request),
+    // The context's logger carries the message's run id on every line.
+    processMessage: (request, { logger }) => writePartition({ ...deps, logger }, request),
   });

@@ -4,7 +4,9 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import { describeError, MessageInvalidError, PipelineError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { Metric } from '../metric-names.ts';
 import type { FailureLog } from '../ports/failure-log.ts';
+import type { Metrics } from '../ports/metrics.ts';
 
 export interface MessageContext {
   messageId: string;
@@ -19,7 +21,18 @@ export interface SqsBatchHandlerOptions<T> {
   failures: FailureLog;
   schema: z.ZodType<T>;
   processMessage: (message: T, context: MessageContext) => Promise<unknown>;
+  /** Flushed after every batch (in Lambda: one EMF line per invocation); DLQ moves are counted into it. */
+  metrics?: Metrics;
+  /** The queue's redrive policy: a message that fails on this receive goes to the DLQ next (counted as DlqMoves). */
+  maxReceiveCount?: number;
+  /** The run a message belongs to, for its log lines; by default the message's own `runId` field. */
+  runIdOf?: (message: T) => string | undefined;
 }
+
+const ownRunId = (message: unknown): string | undefined => {
+  const runId = (message as { runId?: unknown } | null)?.runId;
+  return typeof runId === 'string' ? runId : undefined;
+};
 
 export type SqsBatchHandler = (event: SQSEvent, context?: unknown) => Promise<SQSBatchResponse>;
 
@@ -55,25 +68,30 @@ export const parseRecord = <T>(
  * `batchItemFailures` (so one bad message fails alone) and recorded with their reason for `fredlake dlq`.
  */
 export const createSqsBatchHandler = <T>(options: SqsBatchHandlerOptions<T>): SqsBatchHandler => {
-  const { queue, logger, failures, schema, processMessage } = options;
+  const { queue, logger, failures, schema, processMessage, metrics, maxReceiveCount } = options;
+  const runIdOf = options.runIdOf ?? ownRunId;
 
   const processRecord = async (record: SQSRecord): Promise<unknown> => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-    const recordLogger = logger.child({ queue, messageId: record.messageId });
+    let recordLogger = logger.child({ queue, messageId: record.messageId });
     try {
       const message = parseRecord(queue, record, schema);
-      const runId = (message as { runId?: unknown }).runId;
-      const context = {
-        messageId: record.messageId,
-        receiveCount,
-        logger: typeof runId === 'string' ? recordLogger.child({ runId }) : recordLogger,
-      };
-      return await processMessage(message, context);
+      const runId = runIdOf(message);
+      // Every line about this message, the failure line included, carries its run id.
+      if (runId !== undefined) recordLogger = recordLogger.child({ runId });
+      return await processMessage(message, { messageId: record.messageId, receiveCount, logger: recordLogger });
     } catch (error) {
       const reason = describeError(error);
       const code = error instanceof PipelineError ? error.code : 'UNEXPECTED';
       const retryable = error instanceof PipelineError ? error.retryable : true;
-      recordLogger.warn('message failed', { code, reason, retryable, receiveCount });
+      const lastReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount;
+      recordLogger.warn(lastReceive ? 'message failed, moving to the DLQ' : 'message failed', {
+        code,
+        reason,
+        retryable,
+        receiveCount,
+      });
+      if (lastReceive) metrics?.add(Metric.DlqMoves, 1);
       await failures
         .record({
           queue,
@@ -91,7 +109,14 @@ export const createSqsBatchHandler = <T>(options: SqsBatchHandlerOptions<T>): Sq
     }
   };
 
-  const handler = middy(async (event: SQSEvent) => Promise.allSettled(event.Records.map(processRecord))).use(
+  const handler = middy(async (event: SQSEvent) => {
+    try {
+      return await Promise.allSettled(event.Records.map(processRecord));
+    } finally {
+      // One Lambda invocation is one batch: publish its metrics before the runtime freezes.
+      metrics?.flush();
+    }
+  }).use(
     // The wrapper logs each failure itself (with its code); middy's default would console.error the whole record.
     sqsPartialBatchFailure({ logger: () => {} }),
   );

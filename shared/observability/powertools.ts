@@ -20,7 +20,10 @@ export const createPowertoolsLogger = (serviceName: string, level: LogLevel): Lo
   return wrap(new PowertoolsLogger({ serviceName, logLevel: level === 'SILENT' ? 'SILENT' : level }));
 };
 
-/** The Metrics port over Powertools Metrics: CloudWatch EMF, published on flush (once per invocation). */
+/**
+ * The Metrics port over Powertools Metrics: CloudWatch EMF, one JSON line on stdout per flush (once per invocation,
+ * by the SQS batch wrapper and the gap auditor). A flush with nothing added prints nothing (and no warning).
+ */
 export const createEmfMetrics = (serviceName: string): Metrics => {
   const metrics = new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName });
   const units: Record<OurUnit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
@@ -29,6 +32,8 @@ export const createEmfMetrics = (serviceName: string): Metrics => {
   };
   return {
     add: (name, value, unit = 'Count') => metrics.addMetric(name, units[unit], value),
-    flush: () => metrics.publishStoredMetrics(),
+    flush: () => {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    },
   };
 };
