@@ -6,9 +6,10 @@ import { CliError, ExitCode } from '../errors.ts';
 import { plural } from '../format.ts';
 import { type CommonOptions, configFrom, parseDate, withCommonOptions } from '../options.ts';
 import type { RunSummary } from '../pipeline.ts';
+import type { ProgressBar } from '../progress.ts';
 import { formatRunSummary } from '../summary.ts';
 import { formatDates, printJson, withDeps } from './ops-support.ts';
-import { NO_KEY_MESSAGE, runLocalFlow } from './run.ts';
+import { NO_KEY_MESSAGE, progressFor, runLocalFlow } from './run.ts';
 
 /** The range when no bound is given: wider than any FRED series. */
 export const EARLIEST = '1900-01-01';
@@ -19,6 +20,8 @@ export interface BackfillOptions {
   to?: string;
   dryRun?: boolean;
   waitMs?: number;
+  /** Dates written / expected, on a terminal. */
+  progress?: ProgressBar;
 }
 
 export interface BackfillPlan {
@@ -67,7 +70,10 @@ export const backfillCommand = async (config: Config, options: BackfillOptions =
   const summary = await runLocalFlow(
     config,
     { version: 1, reason: 'backfill', force: range },
-    options.waitMs === undefined ? {} : { waitMs: options.waitMs },
+    {
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.progress ? { progress: options.progress } : {}),
+    },
   );
   return { dryRun: false, ...range, summary };
 };
@@ -112,7 +118,8 @@ export const registerBackfill = (program: Command): void => {
       .option('--to <date>', 'last date to rewrite (YYYY-MM-DD)', parseDate)
       .option('--dry-run', 'list the dates that would be rewritten, from the staged state; write nothing')
       .option('--wait <seconds>', 'wait this long for another fredlake process to release the data directory', '0')
-      .option('--json', 'print the outcome as JSON'),
+      .option('--json', 'print the outcome as JSON')
+      .option('--quiet', 'no progress bar'),
   )
     .addHelpText(
       'after',
@@ -132,6 +139,7 @@ export const registerBackfill = (program: Command): void => {
         ...(options.to ? { to: options.to } : {}),
         dryRun: options.dryRun ?? false,
         waitMs: waitSeconds * 1000,
+        progress: progressFor(options),
       });
       if (options.json) printJson(outcome);
       else process.stdout.write(formatBackfill(outcome, config));

@@ -6,21 +6,18 @@ import type { DrainReport } from '#shared/runtime/local-runtime.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { plural } from '../format.ts';
 import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
+import { type ProgressBar, trackWrites } from '../progress.ts';
 import { type DeadLetterView, formatDlqReport, inspectDeadLetters, queueOption } from './dlq.ts';
-import {
-  newOpsRunId,
-  parsePositiveInt,
-  printJson,
-  withDeps,
-  withLockedPipeline,
-  writeRunRecord,
-} from './ops-support.ts';
+import { parsePositiveInt, printJson, withDeps, withLockedPipeline, writeRunRecord } from './ops-support.ts';
+import { progressFor } from './run.ts';
 
 export interface RedriveOptions {
   queue?: QueueName;
   dryRun?: boolean;
   maxPerSecond?: number;
   waitMs?: number;
+  /** Dates written / expected while the moved messages drain, on a terminal. */
+  progress?: ProgressBar;
 }
 
 export interface RedriveOutcome {
@@ -64,7 +61,7 @@ export const redriveCommand = async (config: Config, options: RedriveOptions = {
       const { deps, metrics } = pipeline;
       const startedAt = deps.clock.now();
       const t0 = Date.now();
-      const runId = newOpsRunId(deps);
+      const { runId } = pipeline;
       const before = (await inspectDeadLetters(deps, { queues })).messages;
       const moved: Partial<Record<QueueName, RedriveResult>> = {};
       for (const queue of queues) {
@@ -72,7 +69,9 @@ export const redriveCommand = async (config: Config, options: RedriveOptions = {
           options.maxPerSecond === undefined ? {} : { maxPerSecond: options.maxPerSecond },
         );
       }
-      const drain = await pipeline.drain();
+      const drain = await pipeline
+        .drain(options.progress && trackWrites(options.progress, deps.queues.write))
+        .finally(() => options.progress?.finish());
       const after = (await inspectDeadLetters(deps)).messages;
       const ok = Object.values(drain.deadLettered).every((n) => n === 0);
       const outcome: RedriveOutcome = {
@@ -98,6 +97,7 @@ export const redriveCommand = async (config: Config, options: RedriveOptions = {
         unchanged: outcome.unchanged,
         deadLettered: drain.deadLettered,
         ok,
+        metrics: metrics.snapshot(),
         details: { queues, moved, succeeded: drain.succeeded, failed: drain.failed },
       });
       return outcome;
@@ -150,7 +150,8 @@ export const registerRedrive = (program: Command): void => {
       .option('--dry-run', 'list what would be moved; move nothing')
       .option('--max-per-second <n>', 'move at most n messages per second (AWS message move task)', parsePositiveInt)
       .option('--wait <seconds>', 'wait this long for another fredlake process to release the data directory', '0')
-      .option('--json', 'print the outcome as JSON'),
+      .option('--json', 'print the outcome as JSON')
+      .option('--quiet', 'no progress bar'),
   )
     .addHelpText(
       'after',
@@ -169,6 +170,7 @@ export const registerRedrive = (program: Command): void => {
         dryRun: options.dryRun ?? false,
         ...(options.maxPerSecond ? { maxPerSecond: options.maxPerSecond } : {}),
         waitMs: waitSeconds * 1000,
+        progress: progressFor(options),
       });
       if (options.json) printJson(outcome);
       else process.stdout.write(formatRedrive(outcome));

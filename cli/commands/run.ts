@@ -7,6 +7,7 @@ import type { FetchRequest } from '#shared/messages/fetch-request.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
 import { openPipeline, type RunSummary, runDailyFlow } from '../pipeline.ts';
+import { createProgressBar, type ProgressBar, trackWrites } from '../progress.ts';
 import { formatRunSummary } from '../summary.ts';
 
 export const NO_KEY_MESSAGE =
@@ -17,11 +18,15 @@ interface RunOptions extends CommonOptions {
   wait?: string;
 }
 
+/** The bar of a command that writes: on a terminal only, and never with --quiet, --json or --verbose (log lines). */
+export const progressFor = (options: CommonOptions): ProgressBar =>
+  createProgressBar({ enabled: !options.quiet && !options.json && !options.verbose });
+
 /** Runs one flow on the embedded default while holding the data directory's writer lock. */
 export const runLocalFlow = async (
   config: Config,
   request: FetchRequest,
-  options: { waitMs?: number; overrides?: DepsOverrides } = {},
+  options: { waitMs?: number; overrides?: DepsOverrides; progress?: ProgressBar } = {},
 ): Promise<RunSummary> => {
   await mkdir(config.dataDir, { recursive: true });
   const lock = await acquireDataDirLock(config.dataDir, { waitMs: options.waitMs ?? 0 });
@@ -30,8 +35,10 @@ export const runLocalFlow = async (
     try {
       const store = pipeline.deps.store as { sweepTemporaryFiles?: () => Promise<number> };
       await store.sweepTemporaryFiles?.();
-      return await runDailyFlow(pipeline, request);
+      const onBatch = options.progress && trackWrites(options.progress, pipeline.deps.queues.write);
+      return await runDailyFlow(pipeline, request, onBatch);
     } finally {
+      options.progress?.finish();
       await pipeline.close();
     }
   } finally {
@@ -45,7 +52,8 @@ export const registerRun = (program: Command): void => {
       .command('run')
       .description('Run one daily flow to completion: fetch from FRED, transform, write changed partitions, audit.')
       .option('--wait <seconds>', 'wait this long for another fredlake process to release the data directory', '0')
-      .option('--json', 'print the run summary as JSON'),
+      .option('--json', 'print the run summary as JSON')
+      .option('--quiet', 'no progress bar and no summary; errors still go to stderr'),
   )
     .addHelpText(
       'after',
@@ -59,8 +67,13 @@ export const registerRun = (program: Command): void => {
       if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
         throw new CliError(`--wait takes a number of seconds >= 0, got "${options.wait}"`, ExitCode.usage);
       }
-      const summary = await runLocalFlow(config, { version: 1, reason: 'manual' }, { waitMs: waitSeconds * 1000 });
-      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary, config));
+      const summary = await runLocalFlow(
+        config,
+        { version: 1, reason: 'manual' },
+        { waitMs: waitSeconds * 1000, progress: progressFor(options) },
+      );
+      if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else if (!options.quiet) process.stdout.write(formatRunSummary(summary, config));
       if (!summary.ok) {
         const first = summary.deadLetters[0];
         throw new CliError(
