@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerRedrive } from './commands/redrive.ts';
+import { registerReport } from './commands/report.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStatus } from './commands/status.ts';
 import { ExitCode, reportError } from './errors.ts';
@@ -28,6 +29,7 @@ registerRedrive(program);
 registerBackfill(program);
 registerAudit(program);
 registerAuditRaw(program);
+registerReport(program);
 
 program.addHelpText(
   'after',
