@@ -1,10 +1,12 @@
 import type { Config } from '../../config.ts';
+import { CURATED_PREFIX } from '../../domain/keys.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { createManifestNotifier } from '../../runtime/s3-notification.ts';
 import { FsObjectStore } from './fs-object-store.ts';
 import { SqliteCatalog } from './sqlite-catalog.ts';
 import { openDatabase } from './sqlite-database.ts';
 import { SqliteFailureLog } from './sqlite-failure-log.ts';
+import { SqliteObjectMetadata } from './sqlite-object-metadata.ts';
 import { openLocalQueues } from './sqlite-queue.ts';
 
 export const LOCAL_BUCKET = 'fredlake-local';
@@ -22,7 +24,14 @@ export const createLocalAdapters = (config: Config, options: { clock: Clock }) =
     clock: options.clock,
   });
   const notify = createManifestNotifier(queues.transform, LOCAL_BUCKET);
-  const store = new FsObjectStore(config.dataDir, { onPut: notify });
+  // Partition files skip fsync: a backfill writes thousands, and the gap audit rebuilds from the staged state any
+  // that an OS crash loses. The raw zone, manifests and the staged state are fsynced. Object metadata lives in the
+  // database: one file per put instead of two (no `.meta/` sidecar), and a head reads no file.
+  const store = new FsObjectStore(config.dataDir, {
+    onPut: notify,
+    skipFsync: (key) => key.startsWith(CURATED_PREFIX),
+    metadataIndex: new SqliteObjectMetadata(db),
+  });
   return {
     store,
     queues,

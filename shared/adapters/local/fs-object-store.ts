@@ -11,6 +11,7 @@ import type {
   PutOptions,
   StoredObject,
 } from '#shared/ports/object-store.ts';
+import type { ObjectMetadataIndex, StoredMetadata } from './sqlite-object-metadata.ts';
 
 /** Where user metadata lives: `<root>/.meta/<key>.json`. */
 const META_DIR = '.meta';
@@ -19,17 +20,23 @@ const MAX_KEY_BYTES = 1024;
 /** Files of the embedded default that share the root with the objects and are never objects themselves. */
 const RESERVED_ROOT_FILE = /^fredlake\.sqlite(-.*)?$/;
 
-interface Sidecar {
-  metadata: ObjectMetadata;
-  contentType?: string;
-  /** Inode and size of the object file this metadata was written with. */
-  ino: number;
-  size: number;
-}
+/** The sidecar file's content: the metadata with the inode and size of the object file it was written with. */
+type Sidecar = StoredMetadata;
 
 export interface FsObjectStoreOptions {
   /** Called after each successful put (the local runtime turns it into an S3-style object-created event). */
   onPut?: (key: string) => void | Promise<void>;
+  /**
+   * Keys whose put may skip fsync (default: none, every put is fsynced). Without fsync a put is still atomic for
+   * readers and survives a killed process (temp file + rename); only an OS crash or power loss can lose it, and
+   * then the sidecar's inode/size check disowns whatever reached the disk. Meant for objects that can be rebuilt.
+   */
+  skipFsync?: (key: string) => boolean;
+  /**
+   * Keep user metadata here instead of in sidecar files (the embedded default passes its SQLite database). Sidecars
+   * written before are still read for objects the index has no record of.
+   */
+  metadataIndex?: ObjectMetadataIndex;
 }
 
 /**
@@ -44,12 +51,16 @@ export interface FsObjectStoreOptions {
 export class FsObjectStore implements ObjectStore {
   readonly root: string;
   private readonly onPut: ((key: string) => void | Promise<void>) | undefined;
+  private readonly skipFsync: (key: string) => boolean;
+  private readonly metadataIndex: ObjectMetadataIndex | undefined;
   /** Directories known to exist, so a backfill does not mkdir once per file. */
   private readonly knownDirs = new Set<string>();
 
   constructor(root: string, options: FsObjectStoreOptions = {}) {
     this.root = resolve(root);
     this.onPut = options.onPut;
+    this.skipFsync = options.skipFsync ?? (() => false);
+    this.metadataIndex = options.metadataIndex;
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
@@ -57,14 +68,17 @@ export class FsObjectStore implements ObjectStore {
     const path = this.pathOf(key);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const metadata = lowerCaseKeys(options.metadata ?? {});
+    const sync = !this.skipFsync(key);
     try {
-      const { ino, size } = await this.writeAtomically(path, bytes);
+      const { ino, size } = await this.writeAtomically(path, bytes, sync);
       const sidecarPath = this.sidecarPathOf(key);
       if (Object.keys(metadata).length > 0 || options.contentType !== undefined) {
         const sidecar: Sidecar = { metadata, ino, size };
         if (options.contentType !== undefined) sidecar.contentType = options.contentType;
-        await this.writeAtomically(sidecarPath, Buffer.from(JSON.stringify(sidecar), 'utf8'));
+        if (this.metadataIndex) this.metadataIndex.write(key, sidecar);
+        else await this.writeAtomically(sidecarPath, Buffer.from(JSON.stringify(sidecar), 'utf8'), sync);
       } else {
+        this.metadataIndex?.remove(key);
         await unlinkIfPresent(sidecarPath);
       }
     } catch (error) {
@@ -126,6 +140,7 @@ export class FsObjectStore implements ObjectStore {
     validateKey(key);
     try {
       await unlinkIfPresent(this.pathOf(key));
+      this.metadataIndex?.remove(key);
       await unlinkIfPresent(this.sidecarPathOf(key));
       await this.pruneEmptyFolders(dirname(this.pathOf(key)), this.root);
       await this.pruneEmptyFolders(dirname(this.sidecarPathOf(key)), join(this.root, META_DIR));
@@ -167,6 +182,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private async metadataOf(key: string, ino: number, size: number): Promise<ObjectMetadata> {
+    const indexed = this.metadataIndex?.read(key);
+    if (indexed) return indexed.ino === ino && indexed.size === size ? { ...indexed.metadata } : {};
     let text: string;
     try {
       text = await readFile(this.sidecarPathOf(key), 'utf8');
@@ -183,8 +200,8 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  /** Temp file in the target folder, fsync, rename. Returns the inode and size of the file now at `path`. */
-  private async writeAtomically(path: string, bytes: Uint8Array): Promise<{ ino: number; size: number }> {
+  /** Temp file in the target folder, fsync (unless told not to), rename. Returns the inode and size now at `path`. */
+  private async writeAtomically(path: string, bytes: Uint8Array, sync = true): Promise<{ ino: number; size: number }> {
     const dir = dirname(path);
     const temp = join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
     const handle = await this.openTemporary(dir, temp);
@@ -192,7 +209,7 @@ export class FsObjectStore implements ObjectStore {
       let written: { ino: number; size: number };
       try {
         await handle.writeFile(bytes);
-        await handle.sync();
+        if (sync) await handle.sync();
         written = await handle.stat();
       } finally {
         await handle.close();

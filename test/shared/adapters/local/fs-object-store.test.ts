@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '#shared/adapters/local/fs-object-store.ts';
+import { type Database, openDatabase } from '#shared/adapters/local/sqlite-database.ts';
+import { SqliteObjectMetadata } from '#shared/adapters/local/sqlite-object-metadata.ts';
 import { ObjectStoreError } from '#shared/errors.ts';
 import { describeObjectStoreContract } from '#test/contracts/object-store-contract.ts';
 
@@ -11,6 +13,65 @@ const makeTempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'fredlake-fs-s
 describeObjectStoreContract('FsObjectStore', async () => {
   const root = await makeTempDir();
   return { store: new FsObjectStore(root), teardown: () => rm(root, { recursive: true, force: true }) };
+});
+
+describeObjectStoreContract('FsObjectStore with its metadata in SQLite', async () => {
+  const root = await makeTempDir();
+  const db = openDatabase(root);
+  return {
+    store: new FsObjectStore(root, { metadataIndex: new SqliteObjectMetadata(db) }),
+    teardown: async () => {
+      db.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('FsObjectStore with its metadata in SQLite', () => {
+  let root: string;
+  let db: Database;
+
+  beforeEach(async () => {
+    root = await makeTempDir();
+    db = openDatabase(root);
+  });
+
+  afterEach(async () => {
+    db.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes no sidecar file, and still reads the sidecars of objects written before', async () => {
+    await new FsObjectStore(root).put('raw/old.json', '{}', { metadata: { era: 'sidecar' } });
+    const store = new FsObjectStore(root, { metadataIndex: new SqliteObjectMetadata(db) });
+
+    await store.put('raw/new.json', '{}', { metadata: { era: 'sqlite' } });
+
+    expect((await store.head('raw/old.json'))?.metadata).toEqual({ era: 'sidecar' });
+    expect((await store.head('raw/new.json'))?.metadata).toEqual({ era: 'sqlite' });
+    expect(await readdir(join(root, '.meta/raw'))).toEqual(['old.json.json']);
+  });
+
+  it('ignores metadata whose object file was replaced behind its back', async () => {
+    const store = new FsObjectStore(root, { metadataIndex: new SqliteObjectMetadata(db) });
+    await store.put('state/fred_daily.json', '{"v":1}', { metadata: { version: '1' } });
+    await writeFile(join(root, 'state/replacement'), '{"v":1}');
+    await rename(join(root, 'state/replacement'), join(root, 'state/fred_daily.json'));
+
+    const info = await store.head('state/fred_daily.json');
+
+    expect(info?.metadata).toEqual({});
+  });
+
+  it('forgets the metadata with the object', async () => {
+    const index = new SqliteObjectMetadata(db);
+    const store = new FsObjectStore(root, { metadataIndex: index });
+    await store.put('raw/a.json', '{}', { metadata: { a: 'b' } });
+
+    await store.delete('raw/a.json');
+
+    expect(index.read('raw/a.json')).toBeUndefined();
+  });
 });
 
 describe('FsObjectStore (local specifics)', () => {
