@@ -82,6 +82,23 @@ const lastRunSources = async (store: ObjectStore, runId: string): Promise<string
   }
 };
 
+/** Partition checks (HEAD, or GET with `deep`) in flight at once. */
+const AUDIT_CONCURRENCY = 16;
+
+/** `fn` over every item, at most `limit` at a time; results in item order. */
+const mapBounded = async <T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> => {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+};
+
 const difference = (a: Iterable<string>, b: ReadonlySet<string>): string[] => [...a].filter((x) => !b.has(x)).sort();
 
 /**
@@ -109,19 +126,16 @@ export const auditGaps = async (deps: AuditDeps, options: AuditOptions): Promise
   const unregistered = difference(files, registered);
   const registeredWithoutFile = difference(registered, files);
 
-  const mismatched: string[] = [];
   const hashes = new Map<string, string>();
-  for (const [date, row] of expected) {
-    const rowHash = hashRow(rowValues(row));
-    hashes.set(date, rowHash);
-    if (!files.has(date)) continue;
-    if (options.deep) {
-      if (!(await holdsRow(deps.store, date, rowHash))) mismatched.push(date);
-      continue;
-    }
+  for (const [date, row] of expected) hashes.set(date, hashRow(rowValues(row)));
+  const present = [...hashes].filter(([date]) => files.has(date));
+  // A few checks in flight at once: on S3 each is a round trip, and thousands of them in a row take minutes.
+  const flags = await mapBounded(present, AUDIT_CONCURRENCY, async ([date, rowHash]) => {
+    if (options.deep) return !(await holdsRow(deps.store, date, rowHash));
     const head = await deps.store.head(partitionKey(date));
-    if (head?.metadata['row-hash'] !== rowHash) mismatched.push(date);
-  }
+    return head?.metadata['row-hash'] !== rowHash;
+  });
+  const mismatched = present.filter((_, i) => flags[i]).map(([date]) => date);
 
   const lastSp500 = state?.series.sp500.observations.at(-1)?.[0];
   const today = isoDateOf(deps.clock.now());
