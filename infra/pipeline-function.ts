@@ -22,7 +22,7 @@ export interface PipelineFunctionProps {
 }
 
 /** Native modules of the embedded default: the Lambda code paths never import them (shared/deps.ts loads them lazily). */
-const LOCAL_ONLY_MODULES = ['better-sqlite3', '@duckdb/node-api'];
+export const LOCAL_ONLY_MODULES = ['better-sqlite3', '@duckdb/node-api'];
 
 /**
  * parquet-wasm's Node build reads `parquet_wasm_bg.wasm` from its own directory (`${__dirname}/...`). Bundled, that
@@ -30,7 +30,7 @@ const LOCAL_ONLY_MODULES = ['better-sqlite3', '@duckdb/node-api'];
  * (package.json, licences and the `node/` build, about 5 MB) from the repository's node_modules into the asset's
  * node_modules, where Node resolves `import 'parquet-wasm'` at run time. Offline: no `npm ci` during synth.
  */
-const COPIED_MODULES = ['parquet-wasm'];
+export const COPIED_MODULES = ['parquet-wasm'];
 const copyParquetWasm = (inputDir: string, outputDir: string): string[] => {
   const from = join(inputDir, 'node_modules', 'parquet-wasm');
   const to = join(outputDir, 'node_modules', 'parquet-wasm');
@@ -45,7 +45,7 @@ const copyParquetWasm = (inputDir: string, outputDir: string): string[] => {
  * ESM bundles (index.mjs) keep top-level await and `import.meta.url` working. CommonJS dependencies that esbuild
  * folds into an ESM bundle still call `require` for Node built-ins, which ESM lacks: the banner provides it.
  */
-const REQUIRE_BANNER =
+export const REQUIRE_BANNER =
   "import { createRequire as __fredlakeCreateRequire } from 'node:module'; const require = __fredlakeCreateRequire(import.meta.url);";
 
 /**
