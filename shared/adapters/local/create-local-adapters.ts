@@ -31,6 +31,7 @@ export const createLocalAdapters = (config: Config, options: { clock: Clock }) =
     onPut: notify,
     skipFsync: (key) => key.startsWith(CURATED_PREFIX),
     metadataIndex: new SqliteObjectMetadata(db),
+    trackWrites: true,
   });
   return {
     store,
@@ -39,6 +40,7 @@ export const createLocalAdapters = (config: Config, options: { clock: Clock }) =
     failures: new SqliteFailureLog(db),
     bucket: LOCAL_BUCKET,
     close: async () => {
+      await store.releaseWrites();
       db.close();
     },
   };

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { CURATED_PREFIX, DATASET } from '../../domain/keys.ts';
 import { ConfigError } from '../../errors.ts';
 
@@ -34,6 +33,8 @@ export const queryLocalLake = async (dataDir: string, sql: string): Promise<Quer
       `No fred_daily partitions in ${dataDir} yet: run \`fredlake run\` (or \`fredlake demo\`) first`,
     );
   }
+  // Loaded on first query, not with the module: every CLI command imports this file, few of them query.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {

@@ -16,6 +16,8 @@ import type { ObjectMetadataIndex, StoredMetadata } from './sqlite-object-metada
 /** Where user metadata lives: `<root>/.meta/<key>.json`. */
 const META_DIR = '.meta';
 const TEMP_PREFIX = '.tmp-';
+/** With `trackWrites`: present in the root while a process may have temporary files in the tree. */
+const WRITING_MARKER = '.writing';
 const MAX_KEY_BYTES = 1024;
 /** Files of the embedded default that share the root with the objects and are never objects themselves. */
 const RESERVED_ROOT_FILE = /^fredlake\.sqlite(-.*)?$/;
@@ -37,6 +39,11 @@ export interface FsObjectStoreOptions {
    * written before are still read for objects the index has no record of.
    */
   metadataIndex?: ObjectMetadataIndex;
+  /**
+   * Keep a `.writing` marker in the root from the first put until `releaseWrites()`, so that a sweep which finds no
+   * marker knows no writer died mid-put and skips walking the whole tree (thousands of folders on a full lake).
+   */
+  trackWrites?: boolean;
 }
 
 /**
@@ -53,6 +60,8 @@ export class FsObjectStore implements ObjectStore {
   private readonly onPut: ((key: string) => void | Promise<void>) | undefined;
   private readonly skipFsync: (key: string) => boolean;
   private readonly metadataIndex: ObjectMetadataIndex | undefined;
+  private readonly trackWrites: boolean;
+  private writing: Promise<void> | undefined;
   /** Directories known to exist, so a backfill does not mkdir once per file. */
   private readonly knownDirs = new Set<string>();
 
@@ -61,6 +70,7 @@ export class FsObjectStore implements ObjectStore {
     this.onPut = options.onPut;
     this.skipFsync = options.skipFsync ?? (() => false);
     this.metadataIndex = options.metadataIndex;
+    this.trackWrites = options.trackWrites ?? false;
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
@@ -70,6 +80,7 @@ export class FsObjectStore implements ObjectStore {
     const metadata = lowerCaseKeys(options.metadata ?? {});
     const sync = !this.skipFsync(key);
     try {
+      await this.markWriting();
       const { ino, size } = await this.writeAtomically(path, bytes, sync);
       const sidecarPath = this.sidecarPathOf(key);
       if (Object.keys(metadata).length > 0 || options.contentType !== undefined) {
@@ -149,8 +160,13 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  /** Removes the `.tmp-*` files a killed process left behind (objects and sidecars); returns how many. */
+  /**
+   * Removes the `.tmp-*` files a killed process left behind (objects and sidecars); returns how many. With
+   * `trackWrites`, only walks the tree when a `.writing` marker says a writer did not finish.
+   */
   async sweepTemporaryFiles(): Promise<number> {
+    const marker = join(this.root, WRITING_MARKER);
+    if (this.trackWrites && this.writing === undefined && !(await statIfPresent(marker))) return 0;
     let removed = 0;
     const sweep = async (dir: string): Promise<void> => {
       const entries = await readdirIfPresent(dir);
@@ -167,10 +183,38 @@ export class FsObjectStore implements ObjectStore {
     };
     try {
       await sweep(this.root);
+      if (this.trackWrites && this.writing === undefined) await unlinkIfPresent(marker);
     } catch (error) {
       throw translate(error, `sweep temporary files in ${this.root}`, { root: this.root });
     }
     return removed;
+  }
+
+  /** With `trackWrites`: every put of this process is over; removes the `.writing` marker. */
+  async releaseWrites(): Promise<void> {
+    if (this.writing === undefined) return;
+    await this.writing.catch(() => undefined);
+    this.writing = undefined;
+    await unlinkIfPresent(join(this.root, WRITING_MARKER));
+  }
+
+  /** Creates the `.writing` marker (fsynced, so it reaches the disk before any temporary file) once per process. */
+  private markWriting(): Promise<void> {
+    if (!this.trackWrites) return Promise.resolve();
+    this.writing ??= (async () => {
+      await this.ensureFolder(this.root);
+      const handle = await open(join(this.root, WRITING_MARKER), 'w');
+      try {
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    })().catch((error: unknown) => {
+      this.writing = undefined;
+      throw error;
+    });
+    return this.writing;
   }
 
   private pathOf(key: string): string {

@@ -74,6 +74,47 @@ describe('FsObjectStore with its metadata in SQLite', () => {
   });
 });
 
+describe('FsObjectStore tracking its writes', () => {
+  let root: string;
+
+  beforeEach(async () => {
+    root = await makeTempDir();
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('sweeps after a writer that never finished, and skips the walk after one that did', async () => {
+    const killed = new FsObjectStore(root, { trackWrites: true });
+    await killed.put('curated/fred_daily/date=2024-01-02/data.parquet', 'x');
+    await writeFile(join(root, 'curated/fred_daily/date=2024-01-02/.tmp-0001'), 'partial');
+
+    const afterKill = await new FsObjectStore(root, { trackWrites: true }).sweepTemporaryFiles();
+    const finished = new FsObjectStore(root, { trackWrites: true });
+    await finished.put('raw/a.json', '{}');
+    await finished.releaseWrites();
+    await writeFile(join(root, 'raw/.tmp-0002'), 'not left by a writer of this store');
+    const afterClean = await new FsObjectStore(root, { trackWrites: true }).sweepTemporaryFiles();
+
+    expect(afterKill).toBe(1);
+    expect(await readdir(join(root, 'curated/fred_daily/date=2024-01-02'))).toEqual(['data.parquet']);
+    expect(afterClean).toBe(0);
+    expect(await readdir(root)).toEqual(['curated', 'raw']);
+  });
+
+  it('removes its marker when its puts are over', async () => {
+    const store = new FsObjectStore(root, { trackWrites: true });
+    await store.put('raw/a.json', '{}');
+    const during = await readdir(root);
+
+    await store.releaseWrites();
+
+    expect(during).toContain('.writing');
+    expect(await readdir(root)).toEqual(['raw']);
+  });
+});
+
 describe('FsObjectStore (local specifics)', () => {
   let root: string;
   let store: FsObjectStore;
