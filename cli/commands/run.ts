@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { acquireDataDirLock } from '#shared/adapters/local/local-lock.ts';
 import type { Config } from '#shared/config.ts';
 import type { DepsOverrides } from '#shared/deps.ts';
+import { describeViolations } from '#shared/domain/quality.ts';
+import { RUN_ID_PATTERN } from '#shared/domain/run-id.ts';
 import type { FetchRequest } from '#shared/messages/fetch-request.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
-import { openPipeline, type RunSummary, runDailyFlow } from '../pipeline.ts';
+import { type AcceptOutcome, acceptQuarantinedRun, openPipeline, type RunSummary, runDailyFlow } from '../pipeline.ts';
 import { createProgressBar, type ProgressBar, trackWrites } from '../progress.ts';
 import { formatRunSummary } from '../summary.ts';
 
@@ -16,7 +18,28 @@ export const NO_KEY_MESSAGE =
 
 interface RunOptions extends CommonOptions {
   wait?: string;
+  acceptQuarantined?: string;
 }
+
+/** Accepts a quarantined run after review, under the writer lock: no fetch, the run's own data is applied. */
+export const acceptLocalRun = async (
+  config: Config,
+  runId: string,
+  options: { waitMs?: number; overrides?: DepsOverrides } = {},
+): Promise<AcceptOutcome> => {
+  await mkdir(config.dataDir, { recursive: true });
+  const lock = await acquireDataDirLock(config.dataDir, { waitMs: options.waitMs ?? 0 });
+  try {
+    const pipeline = await openPipeline(config, options.overrides);
+    try {
+      return await acceptQuarantinedRun(pipeline, runId);
+    } finally {
+      await pipeline.close();
+    }
+  } finally {
+    await lock.release();
+  }
+};
 
 /** The bar of a command that writes: on a terminal only, and never with --quiet, --json or --verbose (log lines). */
 export const progressFor = (options: CommonOptions): ProgressBar =>
@@ -53,6 +76,10 @@ export const registerRun = (program: Command): void => {
       .description('Run one daily flow to completion: fetch from FRED, transform, write changed partitions, audit.')
       .option('--wait <seconds>', 'wait this long for another fredlake process to release the data directory', '0')
       .option('--json', 'print the run summary as JSON')
+      .option(
+        '--accept-quarantined <runId>',
+        'after review, publish a run a data-quality gate refused (see ops/quarantine/<runId>.json); no fetch',
+      )
       .option('--quiet', 'no progress bar and no summary; errors still go to stderr'),
   )
     .addHelpText(
@@ -67,6 +94,21 @@ export const registerRun = (program: Command): void => {
       if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
         throw new CliError(`--wait takes a number of seconds >= 0, got "${options.wait}"`, ExitCode.usage);
       }
+      if (options.acceptQuarantined !== undefined) {
+        const runId = options.acceptQuarantined;
+        if (!RUN_ID_PATTERN.test(runId)) {
+          throw new CliError(
+            `--accept-quarantined takes a run id like 20261126T142300Z-a1b2c3, got ${JSON.stringify(runId.slice(0, 80))}`,
+            ExitCode.usage,
+          );
+        }
+        const outcome = await acceptLocalRun(config, runId, { waitMs: waitSeconds * 1000 });
+        if (!outcome.applied)
+          throw new CliError(`run ${runId} accepted but not applied: ${outcome.reason}`, ExitCode.problem);
+        if (!options.quiet)
+          process.stdout.write(`run ${runId} accepted and applied: ${outcome.written} partitions written\n`);
+        return;
+      }
       const summary = await runLocalFlow(
         config,
         { version: 1, reason: 'manual' },
@@ -74,6 +116,13 @@ export const registerRun = (program: Command): void => {
       );
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else if (!options.quiet) process.stdout.write(formatRunSummary(summary, config));
+      const quarantined = summary.quarantined[0];
+      if (quarantined) {
+        throw new CliError(
+          `run ${summary.runId}: fetch run ${quarantined.runId} quarantined by a data-quality gate, nothing published: ${describeViolations(quarantined.violations)} (review ops/quarantine/${quarantined.runId}.json, then \`fredlake run --accept-quarantined ${quarantined.runId}\`)`,
+          ExitCode.problem,
+        );
+      }
       if (!summary.ok) {
         const first = summary.deadLetters[0];
         throw new CliError(

@@ -1,7 +1,8 @@
-import { manifestKey, rawPageKey } from '#shared/domain/keys.ts';
+import { manifestKey, rawPageKey, rejectedBodyKey } from '#shared/domain/keys.ts';
 import { hashBytes } from '#shared/domain/row-hash.ts';
 import { newRunId } from '#shared/domain/run-id.ts';
-import type { FredClient } from '#shared/fred/client.ts';
+import { FredResponseInvalidError } from '#shared/errors.ts';
+import type { FredClient, RejectedBody } from '#shared/fred/client.ts';
 import type { Logger } from '#shared/logger.ts';
 import type { FetchRequest } from '#shared/messages/fetch-request.ts';
 import { Metric } from '#shared/metric-names.ts';
@@ -60,10 +61,28 @@ const fetchAndStore = async (
 ): Promise<FetchResult> => {
   const files: ManifestFile[] = [];
   const observations: Record<SeriesRole, number> = { sp500: 0, cpi: 0 };
+  let rejectedCount = 0;
 
   for (const role of ['sp500', 'cpi'] as const) {
     const seriesId = deps.series[role];
-    const response = await fred.fetchSeries(seriesId);
+    const response = await fred.fetchSeries(seriesId, {
+      onRejectedBody: (rejected) => keepRejectedBody(deps.store, runId, rejected, ++rejectedCount),
+    });
+    if (response.observations.length === 0) {
+      // A whole series is never empty (SP500 has ten years, CPI decades): FRED answered a valid but empty page.
+      for (const page of response.pages) {
+        await keepRejectedBody(
+          deps.store,
+          runId,
+          { ...page, seriesId, attempt: 0, code: 'FRED_RESPONSE_INVALID', reason: 'no observations' },
+          ++rejectedCount,
+        );
+      }
+      throw new FredResponseInvalidError(
+        `FRED returned no observations for series ${seriesId}: a whole series is never empty, the run is refused`,
+        { seriesId },
+      );
+    }
     observations[role] = response.observations.length;
     for (const [index, page] of response.pages.entries()) {
       const key = rawPageKey(runId, seriesId, index + 1);
@@ -115,4 +134,28 @@ const fetchAndStore = async (
   await deps.store.put(key, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
   logger.info('fetch run complete', { manifestKey: key, files: files.length });
   return { runId, manifestKey: key, files: files.length, observations };
+};
+
+/**
+ * Keeps a FRED body the client refused (HTML, cut off, garbage, an invalid envelope) exactly as received under
+ * raw/rejected/<runId>/<seriesId>/attempt-NN.txt, with why it was refused: the landing zone's evidence of what FRED
+ * sent. Never listed by a manifest, so it is never transformed.
+ */
+const keepRejectedBody = async (
+  store: ObjectStore,
+  runId: string,
+  rejected: RejectedBody,
+  attempt: number,
+): Promise<void> => {
+  await store.put(rejectedBodyKey(runId, rejected.seriesId, attempt), rejected.body, {
+    contentType: 'text/plain; charset=utf-8',
+    metadata: {
+      'series-id': rejected.seriesId,
+      params: JSON.stringify(rejected.params),
+      'fetched-at': rejected.fetchedAt,
+      'http-status': String(rejected.status),
+      'error-code': rejected.code,
+      'run-id': runId,
+    },
+  });
 };

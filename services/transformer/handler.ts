@@ -2,7 +2,7 @@ import type { Deps } from '#shared/deps.ts';
 import { isManifestKey, runIdOfManifestKey } from '#shared/domain/keys.ts';
 import { createSqsBatchHandler } from '#shared/lambda/sqs-batch-handler.ts';
 import { decodeS3Key, S3Event } from '#shared/messages/s3-event.ts';
-import { transformRun } from './transform.ts';
+import { manifestKeyOfRecord, transformRun } from './transform.ts';
 
 /** An S3 event carries no run id of its own: the manifest key names the fetch run it starts a transform for. */
 const runIdOfEvent = (event: S3Event): string | undefined => {
@@ -11,7 +11,10 @@ const runIdOfEvent = (event: S3Event): string | undefined => {
   return key !== undefined && isManifestKey(key) ? runIdOfManifestKey(key) : undefined;
 };
 
-/** Fed by the S3 object-created notification of a manifest (S3's test event is accepted and ignored). */
+/**
+ * Fed by the S3 object-created notification of a manifest (S3's test event is accepted and ignored). A record from
+ * another bucket, or with a key that climbs out of its prefix, is refused before anything is read.
+ */
 export const createTransformerHandler = (deps: Deps) =>
   createSqsBatchHandler({
     queue: 'transform',
@@ -25,9 +28,8 @@ export const createTransformerHandler = (deps: Deps) =>
       if (!('Records' in event)) return [];
       const results = [];
       for (const record of event.Records) {
-        results.push(
-          await transformRun({ ...deps, logger, writeQueue: deps.queues.write }, decodeS3Key(record.s3.object.key)),
-        );
+        const key = manifestKeyOfRecord(record, deps.bucket);
+        results.push(await transformRun({ ...deps, logger, writeQueue: deps.queues.write }, key));
       }
       return results;
     },

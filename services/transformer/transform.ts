@@ -1,15 +1,20 @@
 import { computeDailyRows, type DailyRow, rowValues } from '#shared/domain/daily-rows.ts';
 import { isManifestKey } from '#shared/domain/keys.ts';
 import type { Observation } from '#shared/domain/observation.ts';
+import { checkQuality, type QualityViolation } from '#shared/domain/quality.ts';
 import { hashBytes, hashRow } from '#shared/domain/row-hash.ts';
 import { mergeObservations } from '#shared/domain/series-history.ts';
-import { PipelineError, RawInvalidError } from '#shared/errors.ts';
+import { MessageInvalidError, PipelineError, RawInvalidError } from '#shared/errors.ts';
 import { parseObservationsPage } from '#shared/fred/envelope.ts';
 import type { Logger } from '#shared/logger.ts';
+import { decodeS3Key, type S3EventRecord } from '#shared/messages/s3-event.ts';
 import type { WriteRequest } from '#shared/messages/write-request.ts';
+import { Metric } from '#shared/metric-names.ts';
 import type { Clock } from '#shared/ports/clock.ts';
+import type { Metrics } from '#shared/ports/metrics.ts';
 import type { ObjectStore } from '#shared/ports/object-store.ts';
 import type { Queue } from '#shared/ports/queue.ts';
+import { quarantineRecord, readQuarantine, writeQuarantine } from '#shared/quarantine.ts';
 import { type Manifest, readManifest, type SeriesRole } from '#shared/raw-zone.ts';
 import { loadState, type StagedState, saveState, toObservations, toTuples } from '#shared/staged-state.ts';
 
@@ -18,11 +23,41 @@ export interface TransformDeps {
   writeQueue: Pick<Queue, 'sendBatch'>;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export type TransformResult =
-  | { status: 'applied'; runId: string; rows: number; changed: number; unchanged: number }
-  | { status: 'skipped'; runId: string; reason: 'already applied' | 'older than the staged state' };
+  | { status: 'applied'; runId: string; rows: number; changed: number; unchanged: number; accepted?: true }
+  | { status: 'skipped'; runId: string; reason: 'already applied' | 'older than the staged state' }
+  | { status: 'quarantined'; runId: string; violations: QualityViolation[] };
+
+/**
+ * The manifest key an S3 object-created record names, after checking it: the record must come from our own bucket,
+ * and the decoded key may not climb out of its prefix (`..`). Anything else is a permanent MessageInvalidError.
+ */
+export const manifestKeyOfRecord = (record: S3EventRecord, bucket: string): string => {
+  const name = record.s3.bucket.name;
+  if (name !== bucket) {
+    throw new MessageInvalidError(
+      `S3 event for bucket ${JSON.stringify(name.slice(0, 80))} refused: this transformer reads only bucket ${JSON.stringify(bucket)}`,
+      { bucket: name.slice(0, 80) },
+    );
+  }
+  const key = decodeS3Key(record.s3.object.key);
+  if (
+    key.split('/').some((segment) => segment === '..' || segment === '.') ||
+    key.includes('\\') ||
+    key.includes('\0')
+  ) {
+    throw new MessageInvalidError(
+      `S3 event key ${JSON.stringify(key.slice(0, 80))} refused: a '..' or '.' path segment, a backslash or a NUL`,
+      {
+        key: key.slice(0, 80),
+      },
+    );
+  }
+  return key;
+};
 
 const APPLIED_RUNS_KEPT = 200;
 
@@ -79,6 +114,14 @@ const toWriteRequest = (
  * redelivery: the same run computes the same messages again.
  */
 export const transformRun = async (deps: TransformDeps, key: string): Promise<TransformResult> => {
+  if (key.split('/').includes('..')) {
+    throw new MessageInvalidError(
+      `Object ${JSON.stringify(key.slice(0, 80))} refused: it contains a '..' path segment`,
+      {
+        key: key.slice(0, 80),
+      },
+    );
+  }
   if (!isManifestKey(key)) throw new RawInvalidError(`Object ${key} is not a fetch-run manifest`, { key });
   const manifest = await readManifest(deps.store, key);
   const { runId } = manifest;
@@ -101,14 +144,36 @@ export const transformRun = async (deps: TransformDeps, key: string): Promise<Tr
   const published = state?.rows ?? {};
   const hashes: Record<string, string> = {};
   const messages: string[] = [];
+  const changedRows: DailyRow[] = [];
   for (const row of rows) {
     const rowHash = hashRow(rowValues(row));
     hashes[row.date] = rowHash;
     const forced = force !== undefined && row.date >= force.from && row.date <= force.to;
-    if (forced || published[row.date] !== rowHash) {
-      messages.push(JSON.stringify(toWriteRequest(runId, row, rowHash, sources, forced)));
+    const changed = published[row.date] !== rowHash;
+    if (changed) changedRows.push(row);
+    if (forced || changed) messages.push(JSON.stringify(toWriteRequest(runId, row, rowHash, sources, forced)));
+  }
+
+  // Quality gates, on the rows this run would change only: a refused run publishes nothing (no write message, no
+  // state change) and leaves a quarantine record; a person may accept it, and then it is applied as it is.
+  const quarantine = await readQuarantine(deps.store, runId);
+  const accepted = quarantine?.status === 'accepted';
+  if (!accepted) {
+    const violations = checkQuality(changedRows, cpi);
+    if (violations.length > 0) {
+      if (!quarantine) {
+        await writeQuarantine(deps.store, quarantineRecord(runId, key, violations, deps.clock.now()));
+        deps.metrics.add(Metric.QualityGateFailures, 1);
+      }
+      logger.warn('run quarantined by a quality gate', {
+        violations: violations.length,
+        date: violations[0]?.date,
+        rule: violations[0]?.rule,
+      });
+      return { status: 'quarantined', runId, violations };
     }
   }
+
   await deps.writeQueue.sendBatch(messages);
 
   const seriesId = (role: SeriesRole) => manifest.files.find((file) => file.role === role)?.seriesId ?? role;
@@ -125,12 +190,13 @@ export const transformRun = async (deps: TransformDeps, key: string): Promise<Tr
     rows: { ...published, ...hashes },
   };
   await saveState(deps.store, next);
-  logger.info('run transformed', { rows: rows.length, changed: messages.length });
+  logger.info('run transformed', { rows: rows.length, changed: messages.length, accepted });
   return {
     status: 'applied',
     runId,
     rows: rows.length,
     changed: messages.length,
     unchanged: rows.length - messages.length,
+    ...(accepted ? { accepted: true as const } : {}),
   };
 };
