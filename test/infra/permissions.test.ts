@@ -139,4 +139,79 @@ describe('function permissions', () => {
       });
     }
   });
+
+  it('gives each function a role of its own, and no role in the stack beyond the four functions and CDK’s bucket-notification handler', () => {
+    const functionRoles = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => flatten(r.Properties.Role));
+    const stageRoles = Object.values(stack.functions).map((fn) => `<${logicalId(fn.role)}.Arn>`);
+    const roles = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .map(([id]) => id);
+
+    expect(new Set(stageRoles).size).toBe(stageRoles.length);
+    for (const role of stageRoles) expect(functionRoles.filter((r) => r === role)).toHaveLength(1);
+    expect(roles.filter((id) => !stageRoles.includes(`<${id}.Arn>`))).toEqual([
+      expect.stringMatching(/^BucketNotificationsHandler/),
+    ]);
+  });
+
+  it('lets CDK’s bucket-notification handler do one thing: configure the lake bucket’s notifications', () => {
+    const handlerRole = Object.keys(resources).find((id) => id.startsWith('BucketNotificationsHandler'));
+    const grants = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((r) => (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === handlerRole))
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap((st) => asArray(st.Action).flatMap((a) => asArray(st.Resource).map((res) => `${a} ${readable(res)}`)));
+
+    expect(grants).toEqual(['s3:PutBucketNotification lake']);
+  });
+
+  it('uses no NotAction, NotResource, iam:PassRole or sts: grant in any identity policy of the stack', () => {
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (r) => (r.Properties.PolicyDocument as { Statement: (Statement & Record<string, unknown>)[] }).Statement,
+      );
+
+    for (const statement of statements) {
+      expect(statement.NotAction).toBeUndefined();
+      expect(statement.NotResource).toBeUndefined();
+      for (const action of asArray(statement.Action)) expect(action).not.toMatch(/^(iam:PassRole|sts:)/);
+      for (const resource of asArray(statement.Resource).map(readable)) expect(resource).not.toMatch(/(^|:)\*$/);
+    }
+  });
+
+  it('opens each queue to at most one AWS service, and only from its own source (S3 the lake bucket, EventBridge the schedule)', () => {
+    const allows = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::SQS::QueuePolicy')
+      .flatMap((r) =>
+        (r.Properties.PolicyDocument as { Statement: (Statement & Record<string, unknown>)[] }).Statement.filter(
+          (st) => st.Effect === 'Allow',
+        ),
+      )
+      .map((st) => ({
+        queue: readable(st.Resource),
+        principal: JSON.stringify(st.Principal),
+        source: readable(
+          Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>)[0]?.['aws:SourceArn'],
+        ),
+      }));
+
+    expect(allows.map((a) => `${a.queue} ${a.principal}`).sort()).toEqual([
+      'fetch-queue {"Service":"events.amazonaws.com"}',
+      'transform-queue {"Service":"s3.amazonaws.com"}',
+    ]);
+    expect(allows.find((a) => a.queue === 'transform-queue')?.source).toBe('lake');
+    expect(allows.find((a) => a.queue === 'fetch-queue')?.source).toMatch(/^<DailyFetch[0-9A-F]+\.Arn>$/);
+  });
+
+  it('lets exactly one stage write each data prefix: raw/ the fetcher, state/ the transformer, curated/ the writer', () => {
+    const writers = (prefix: string) =>
+      (Object.keys(expected) as Stage[]).filter((stage) => grantsOf(stage).includes(`s3:PutObject lake/${prefix}*`));
+
+    expect(writers('raw/')).toEqual(['fetcher']);
+    expect(writers('state/')).toEqual(['transformer']);
+    expect(writers('curated/fred_daily/')).toEqual(['writer']);
+  });
 });
