@@ -2,7 +2,6 @@ import { partitionKey } from '#shared/domain/keys.ts';
 import type { Logger } from '#shared/logger.ts';
 import type { WriteRequest } from '#shared/messages/write-request.ts';
 import { Metric } from '#shared/metric-names.ts';
-import { encodePartitionFile } from '#shared/parquet/partition-file.ts';
 import type { Catalog } from '#shared/ports/catalog.ts';
 import type { Metrics } from '#shared/ports/metrics.ts';
 import type { ObjectStore } from '#shared/ports/object-store.ts';
@@ -15,6 +14,22 @@ export interface WriteDeps {
 }
 
 export type WriteOutcome = 'written' | 'unchanged' | 'superseded';
+
+type PartitionEncoder = typeof import('#shared/parquet/partition-file.ts');
+let encoder: Promise<PartitionEncoder> | undefined;
+
+/**
+ * The Parquet encoder (apache-arrow and parquet-wasm, the heaviest modules of the pipeline), loaded once, on first
+ * use or ahead of it: the writer handler starts loading it when it is created, so the load overlaps whatever the
+ * process does before its first write (in a daily run, the wait between FRED requests) instead of delaying startup.
+ */
+export const loadPartitionEncoder = (): Promise<PartitionEncoder> => {
+  encoder ??= import('#shared/parquet/partition-file.ts').catch((error: unknown) => {
+    encoder = undefined;
+    throw error;
+  });
+  return encoder;
+};
 
 /** User metadata on every partition file: what the writer compares before it writes. */
 export const ROW_HASH_METADATA = 'row-hash';
@@ -42,6 +57,7 @@ export const writePartition = async (deps: WriteDeps, request: WriteRequest): Pr
     }
   }
 
+  const { encodePartitionFile } = await loadPartitionEncoder();
   const body = encodePartitionFile(request.row, {
     date: request.date,
     rowHash: request.rowHash,
