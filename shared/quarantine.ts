@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { QUARANTINE_PREFIX, quarantineKey } from './domain/keys.ts';
 import { QUALITY_RULES, type QualityRule, type QualityViolation } from './domain/quality.ts';
 import { RawInvalidError } from './errors.ts';

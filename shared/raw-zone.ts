@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RawInvalidError } from './errors.ts';
 import { IsoDate } from './messages/common.ts';
 import type { ObjectStore } from './ports/object-store.ts';

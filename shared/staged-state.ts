@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STATE_KEY } from './domain/keys.ts';
 import type { Observation } from './domain/observation.ts';
 import { RawInvalidError } from './errors.ts';

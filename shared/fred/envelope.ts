@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidIsoDate } from '#shared/domain/calendar.ts';
 import type { Observation } from '#shared/domain/observation.ts';
 import { FredResponseInvalidError, FredUnavailableError } from '#shared/errors.ts';

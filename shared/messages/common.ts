@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidIsoDate } from '../domain/calendar.ts';
 
 /** A real calendar date, YYYY-MM-DD (2024-02-30 is refused). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDate } from './common.ts';
 
 /** FRED's earliest observation date: nothing before it can be asked for. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDate } from './common.ts';
 
 const FiniteNumber = z.number().refine(Number.isFinite, { message: 'expected a finite number' });
