@@ -95,7 +95,10 @@ export const drainQueues = async (
       failedIds = new Set(messages.map((m) => m.messageId));
     }
     const succeeded = messages.filter((m) => !failedIds.has(m.messageId));
-    for (const message of succeeded) await queue.delete(message.receiptHandle);
+    await deleteAll(
+      queue,
+      succeeded.map((m) => m.receiptHandle),
+    );
     report.succeeded[name] += succeeded.length;
     report.failed[name] += failedIds.size;
     options.onBatch?.(name, succeeded.length, failedIds.size);
@@ -133,6 +136,13 @@ export const drainQueues = async (
   }
   report.elapsedMs = Date.now() - started;
   return report;
+};
+
+/** As the event source mapping does: one batch delete where the queue has one (the SQLite queue), else one by one. */
+const deleteAll = async (queue: SourceQueue, receiptHandles: string[]): Promise<void> => {
+  const candidate = queue as SourceQueue & { deleteBatch?: (handles: readonly string[]) => Promise<void> };
+  if (typeof candidate.deleteBatch === 'function') return candidate.deleteBatch(receiptHandles);
+  for (const handle of receiptHandles) await queue.delete(handle);
 };
 
 const nextVisibleAt = (queue: SourceQueue): number | undefined => {

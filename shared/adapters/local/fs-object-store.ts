@@ -62,6 +62,9 @@ export class FsObjectStore implements ObjectStore {
   private readonly metadataIndex: ObjectMetadataIndex | undefined;
   private readonly trackWrites: boolean;
   private writing: Promise<void> | undefined;
+  /** Temporary names: random per store, then a counter (no random bytes per put). */
+  private readonly tempPrefix = `${randomBytes(6).toString('hex')}-`;
+  private tempCounter = 0;
   /** Directories known to exist, so a backfill does not mkdir once per file. */
   private readonly knownDirs = new Set<string>();
 
@@ -247,7 +250,7 @@ export class FsObjectStore implements ObjectStore {
   /** Temp file in the target folder, fsync (unless told not to), rename. Returns the inode and size now at `path`. */
   private async writeAtomically(path: string, bytes: Uint8Array, sync = true): Promise<{ ino: number; size: number }> {
     const dir = dirname(path);
-    const temp = join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
+    const temp = join(dir, `${TEMP_PREFIX}${this.tempPrefix}${(this.tempCounter++).toString(36)}`);
     const handle = await this.openTemporary(dir, temp);
     try {
       let written: { ino: number; size: number };

@@ -125,6 +125,7 @@ export class SqliteBasicQueue implements Queue {
   private readonly retentionMs: number;
   private readonly deadLetterPolicy: { name: string; maxReceiveCount: number } | undefined;
   private readonly sendAll: (bodies: readonly string[]) => void;
+  private readonly deleteAll: (receiptHandles: readonly string[]) => void;
   private readonly receiveNow: (maxMessages: number, visibilityTimeoutSeconds: number) => ReceivedMessage[];
 
   constructor(db: Database, name: string, options: BasicQueueOptions) {
@@ -141,6 +142,10 @@ export class SqliteBasicQueue implements Queue {
       for (const body of bodies) this.statements.insert.run(this.name, randomUUID(), body, now, now);
     });
     this.sendAll = (bodies) => send.immediate(bodies);
+    const deleteHandles = db.transaction((receiptHandles: readonly string[]) => {
+      for (const handle of receiptHandles) this.statements.deleteByHandle.run(this.name, handle);
+    });
+    this.deleteAll = (receiptHandles) => deleteHandles.immediate(receiptHandles);
     const receive = db.transaction((maxMessages: number, timeoutSeconds: number) =>
       this.receiveInTransaction(maxMessages, timeoutSeconds),
     );
@@ -174,6 +179,12 @@ export class SqliteBasicQueue implements Queue {
   /** Deletes the delivery's message; a stale handle (the message was delivered again since) is ignored, as in SQS. */
   async delete(receiptHandle: string): Promise<void> {
     this.guard('delete from', () => this.statements.deleteByHandle.run(this.name, receiptHandle));
+  }
+
+  /** Deletes several deliveries' messages in one transaction (SQS DeleteMessageBatch); stale handles are ignored. */
+  async deleteBatch(receiptHandles: readonly string[]): Promise<void> {
+    if (receiptHandles.length === 0) return;
+    this.guard('delete from', () => this.deleteAll(receiptHandles));
   }
 
   /** Moves the delivery's visibility deadline to now + seconds; a stale handle is ignored. */

@@ -44,6 +44,20 @@ describe('SqliteQueue (local specifics)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it('deletes a batch of deliveries at once, ignoring a stale handle as a single delete does', async () => {
+    const time = manualClock();
+    const queue = new SqliteQueue(db, 'q', { maxReceiveCount: 5, visibilityTimeoutSeconds: 30, clock: time.clock });
+    await queue.sendBatch(['a', 'b', 'c']);
+    const stale = (await queue.receive({ maxMessages: 1, visibilityTimeoutSeconds: 0 }))[0];
+    const delivered = await queue.receive({ maxMessages: 3 });
+
+    await queue.deleteBatch([stale?.receiptHandle ?? 'missing', ...delivered.slice(0, 2).map((m) => m.receiptHandle)]);
+    time.advance(31_000);
+
+    expect(delivered.map((m) => m.body)).toEqual(['a', 'b', 'c']);
+    expect((await queue.receive({ maxMessages: 3 })).map((m) => m.body)).toEqual(['c']);
+  });
+
   it('keeps a received message hidden for exactly its visibility timeout', async () => {
     const time = manualClock();
     const queue = new SqliteQueue(db, 'q', { maxReceiveCount: 5, visibilityTimeoutSeconds: 30, clock: time.clock });
