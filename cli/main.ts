@@ -17,7 +17,6 @@ const program = new Command('fredlake')
       'The embedded default keeps everything in one data directory (--data-dir, FREDLAKE_DATA_DIR, default ./.fredlake).',
   )
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
 registerRun(program);
