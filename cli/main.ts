@@ -11,6 +11,12 @@ import { registerRun } from './commands/run.ts';
 import { registerStatus } from './commands/status.ts';
 import { ExitCode, reportError } from './errors.ts';
 
+// `fredlake ... | head` closes the pipe before we finish writing: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('fredlake')
   .description(
     'Keeps the fred_daily dataset (S&P 500 and CPI from FRED, one Parquet partition per day) in a data lake.\n' +

@@ -67,7 +67,9 @@ export const drainQueues = async (
 ): Promise<DrainReport> => {
   const started = Date.now();
   const batchSize = options.batchSize ?? 10;
-  const concurrency = options.concurrency ?? 1;
+  // With a visibility timeout of 0 a message is visible again the moment it is received, so parallel receives of
+  // one queue would hand the same message to two batches: then batches run one at a time.
+  const concurrency = options.visibilityTimeoutSeconds === 0 ? 1 : (options.concurrency ?? 1);
   const sleep = options.sleep ?? defaultSleep;
   const report: DrainReport = {
     succeeded: zero(),
