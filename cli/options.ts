@@ -3,15 +3,25 @@ import { type Config, loadConfig } from '#shared/config.ts';
 import { isValidIsoDate } from '#shared/domain/calendar.ts';
 
 export interface CommonOptions {
+  backend?: 'local' | 'aws';
   dataDir?: string;
   verbose?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
 
-/** --data-dir and --verbose, on every command. */
+/** --backend, --data-dir and --verbose, on every command. */
 export const withCommonOptions = (command: Command): Command =>
   command
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'local: the embedded default; aws: the deployed stack (names from FREDLAKE_* env)',
+      )
+        .choices(['local', 'aws'])
+        .env('FREDLAKE_BACKEND')
+        .default('local'),
+    )
     .addOption(
       new Option('--data-dir <dir>', 'data directory of the embedded default')
         .env('FREDLAKE_DATA_DIR')
@@ -23,6 +33,7 @@ export const withCommonOptions = (command: Command): Command =>
 export const configFrom = (options: CommonOptions, env: NodeJS.ProcessEnv = process.env): Config =>
   loadConfig({
     ...env,
+    ...(options.backend ? { FREDLAKE_BACKEND: options.backend } : {}),
     ...(options.dataDir ? { FREDLAKE_DATA_DIR: options.dataDir } : {}),
     ...(options.verbose ? { LOG_LEVEL: 'INFO' } : {}),
   });

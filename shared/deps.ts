@@ -8,6 +8,7 @@ import type { FailureLog } from './ports/failure-log.ts';
 import { CountingMetrics, type Metrics } from './ports/metrics.ts';
 import type { ObjectStore } from './ports/object-store.ts';
 import type { Queues } from './ports/queue.ts';
+import type { SqlEngine } from './ports/sql-engine.ts';
 
 /** Everything a use case may need, built once per process (per Lambda cold start). */
 export interface Deps {
@@ -19,6 +20,8 @@ export interface Deps {
   queues: Queues;
   catalog: Catalog;
   failures: FailureLog;
+  /** SQL over fred_daily: DuckDB over the Parquet tree locally, Athena on AWS. */
+  sql: SqlEngine;
   /** The bucket name S3 events must carry (locally a fixed name). */
   bucket: string;
   /** The FRED client, created on first use: in AWS that is when the key is read from Secrets Manager. */

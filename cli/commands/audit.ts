@@ -28,6 +28,8 @@ export interface AuditOutcome {
     drain: Pick<DrainReport, 'succeeded' | 'failed' | 'deadLettered'>;
     after: GapReport;
   };
+  /** With --fix on AWS: the repairs were handed to the Lambdas (the writer applies them); audit again later. */
+  enqueued?: { writes: number; fetch: boolean };
   ok: boolean;
 }
 
@@ -48,8 +50,9 @@ const auditNow = (deps: Deps, options: { repair: boolean; deep: boolean }): Prom
     {
       ...deps,
       writeQueue: deps.queues.write,
-      // Without a key a fetch request could only fail into the DLQ: a stale state is reported instead.
-      fetchQueue: deps.config.fred.apiKey ? deps.queues.fetch : NO_FETCH,
+      // Without a key a local fetch request could only fail into the DLQ: a stale state is reported instead. On AWS
+      // the fetcher reads the key from Secrets Manager.
+      fetchQueue: deps.config.fred.apiKey || deps.config.backend === 'aws' ? deps.queues.fetch : NO_FETCH,
     },
     options,
   );
@@ -63,6 +66,11 @@ export const auditCommand = async (config: Config, options: AuditOptions): Promi
   if (!options.fix) {
     const before = await withDeps(config, (deps) => auditNow(deps, { repair: false, deep }));
     return { dataDir: config.dataDir, deep, before, ok: problemCount(before) === 0 };
+  }
+  if (config.backend === 'aws') {
+    const before = await withDeps(config, (deps) => auditNow(deps, { repair: true, deep }));
+    const enqueued = { writes: before.writesEnqueued, fetch: before.fetchEnqueued };
+    return { dataDir: config.dataDir, deep, before, enqueued, ok: problemCount(before) === 0 };
   }
   return withLockedPipeline(config, async (pipeline) => {
     const { deps } = pipeline;
@@ -139,6 +147,11 @@ export const formatAuditOutcome = (outcome: AuditOutcome): string => {
       `${dlq.length ? `, dead-lettered ${dlq.map(([q, n]) => `${q} ${n}`).join(', ')}` : ''}\n\n`;
     text += formatGapReport(`${mode} after the repair`, fix.after);
   }
+  if (outcome.enqueued) {
+    text +=
+      `\nrepair: enqueued ${plural(outcome.enqueued.writes, 'forced write')}${outcome.enqueued.fetch ? ' and a fetch request' : ''}` +
+      ' for the Lambdas; run `fredlake audit --backend aws` again once the write queue is empty\n';
+  }
   return text;
 };
 
@@ -173,7 +186,7 @@ export const registerAudit = (program: Command): void => {
       if (!outcome.ok) {
         const last = outcome.fix?.after ?? outcome.before;
         throw new CliError(
-          `${problemCount(last)} date(s) of the dataset need attention${outcome.fix ? ' after the repair' : ': run `fredlake audit --fix`'}`,
+          `${problemCount(last)} date(s) of the dataset need attention${outcome.fix ? ' after the repair' : outcome.enqueued ? ': repairs enqueued' : ': run `fredlake audit --fix`'}`,
           ExitCode.problem,
         );
       }

@@ -9,7 +9,7 @@ import type { RunSummary } from '../pipeline.ts';
 import type { ProgressBar } from '../progress.ts';
 import { formatRunSummary } from '../summary.ts';
 import { formatDates, printJson, withDeps } from './ops-support.ts';
-import { NO_KEY_MESSAGE, progressFor, runLocalFlow } from './run.ts';
+import { enqueueOnAws, NO_KEY_MESSAGE, progressFor, runLocalFlow } from './run.ts';
 
 /** The range when no bound is given: wider than any FRED series. */
 export const EARLIEST = '1900-01-01';
@@ -34,7 +34,8 @@ export interface BackfillPlan {
 
 export type BackfillOutcome =
   | { dryRun: true; plan: BackfillPlan }
-  | { dryRun: false; from: string; to: string; summary: RunSummary };
+  /** Without a summary (AWS) the request is on the fetch queue and the Lambdas do the rest. */
+  | { dryRun: false; from: string; to: string; summary?: RunSummary };
 
 export const resolveRange = (options: { from?: string; to?: string }): { from: string; to: string } => {
   const from = options.from ?? EARLIEST;
@@ -66,6 +67,10 @@ export const planBackfill = (config: Config, range: { from: string; to: string }
 export const backfillCommand = async (config: Config, options: BackfillOptions = {}): Promise<BackfillOutcome> => {
   const range = resolveRange(options);
   if (options.dryRun) return { dryRun: true, plan: await planBackfill(config, range) };
+  if (config.backend === 'aws') {
+    await enqueueOnAws(config, { version: 1, reason: 'backfill', force: range });
+    return { dryRun: false, ...range };
+  }
   if (!config.fred.apiKey) throw new CliError(NO_KEY_MESSAGE, ExitCode.usage);
   const summary = await runLocalFlow(
     config,
@@ -96,6 +101,7 @@ export const formatBackfill = (outcome: BackfillOutcome, config: Config): string
       ` (and write any new dates FRED serves by then); nothing was written\n  dates  ${formatDates(plan.dates)}\n`
     );
   }
+  if (!outcome.summary) return `backfill of ${describeRange(outcome.from, outcome.to)} handed to the Lambdas\n`;
   return `backfill of ${describeRange(outcome.from, outcome.to)}\n${formatRunSummary(outcome.summary, config)}`;
 };
 
@@ -143,7 +149,7 @@ export const registerBackfill = (program: Command): void => {
       });
       if (options.json) printJson(outcome);
       else process.stdout.write(formatBackfill(outcome, config));
-      if (!outcome.dryRun && !outcome.summary.ok) {
+      if (!outcome.dryRun && outcome.summary && !outcome.summary.ok) {
         const first = outcome.summary.deadLetters[0];
         throw new CliError(
           `backfill left ${first ? `a ${first.queue} message in the DLQ: ${first.reason}` : 'messages in a DLQ'} (see \`fredlake dlq list\`, then \`fredlake redrive\`)`,

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
-import { queryLocalLake } from '#shared/adapters/local/duckdb-query.ts';
 import { formatCsv, formatJson, formatTable } from '../format.ts';
 import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
+import { withDeps } from './ops-support.ts';
 
 interface QueryOptions extends CommonOptions {
   format: 'table' | 'csv' | 'json';
@@ -11,7 +11,9 @@ export const registerQuery = (program: Command): void => {
   withCommonOptions(
     program
       .command('query')
-      .description('SQL over the dataset: a view fred_daily(date DATE, and the four DOUBLE columns), with DuckDB.')
+      .description(
+        'SQL over the dataset fred_daily(date DATE and the four DOUBLE columns): DuckDB locally, Athena with --backend aws.',
+      )
       .argument('<sql>', 'the SQL to run')
       .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table')),
   )
@@ -22,7 +24,7 @@ export const registerQuery = (program: Command): void => {
     )
     .action(async (sql: string, options: QueryOptions) => {
       const config = configFrom(options);
-      const result = await queryLocalLake(config.dataDir, sql);
+      const result = await withDeps(config, (deps) => deps.sql.query(sql));
       const format = { table: formatTable, csv: formatCsv, json: formatJson }[options.format];
       process.stdout.write(format(result));
     });

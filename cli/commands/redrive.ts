@@ -55,6 +55,19 @@ export const redriveCommand = async (config: Config, options: RedriveOptions = {
       ok: true,
     };
   }
+  if (config.backend === 'aws') {
+    // SQS moves the messages (StartMessageMoveTask) and the Lambdas drain them: nothing to drain here.
+    return withDeps(config, async (deps) => {
+      const before = (await inspectDeadLetters(deps, { queues })).messages;
+      const moved: Partial<Record<QueueName, RedriveResult>> = {};
+      for (const queue of queues) {
+        moved[queue] = await deps.queues[queue].redrive(
+          options.maxPerSecond === undefined ? {} : { maxPerSecond: options.maxPerSecond },
+        );
+      }
+      return { runId: undefined, dryRun: false, queues, before, moved, written: 0, unchanged: 0, after: [], ok: true };
+    });
+  }
   return withLockedPipeline(
     config,
     async (pipeline) => {
@@ -114,7 +127,9 @@ export const formatRedrive = (outcome: RedriveOutcome): string => {
       outcome.queues,
     )}`;
   }
-  const lines = [`redrive ${outcome.runId}`];
+  const lines = [
+    outcome.runId ? `redrive ${outcome.runId}` : 'redrive (AWS: SQS moves the messages, the Lambdas drain them)',
+  ];
   lines.push(
     `  moved        ${outcome.queues.map((q) => `${q} ${outcome.moved[q]?.moved ?? 0}${outcome.moved[q]?.status === 'RUNNING' ? ' (still moving)' : ''}`).join(', ')}`,
   );

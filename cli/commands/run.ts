@@ -11,6 +11,7 @@ import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts
 import { type AcceptOutcome, acceptQuarantinedRun, openPipeline, type RunSummary, runDailyFlow } from '../pipeline.ts';
 import { createProgressBar, type ProgressBar, trackWrites } from '../progress.ts';
 import { formatRunSummary } from '../summary.ts';
+import { withDeps } from './ops-support.ts';
 
 export const NO_KEY_MESSAGE =
   'FRED_API_KEY is not set. Get a free key at https://fred.stlouisfed.org/docs/api/api_key.html and run ' +
@@ -39,6 +40,18 @@ export const acceptLocalRun = async (
   } finally {
     await lock.release();
   }
+};
+
+/**
+ * On AWS the deployed Lambdas run the flow: the CLI only puts the fetch request on the fetch queue (the fetcher reads
+ * the FRED key from Secrets Manager, so none is needed here).
+ */
+export const enqueueOnAws = async (config: Config, request: FetchRequest): Promise<void> => {
+  await withDeps(config, (deps) => deps.queues.fetch.sendBatch([JSON.stringify(request)]));
+  process.stdout.write(
+    `enqueued a ${request.reason} fetch request on the fetch queue; the Lambdas take it from here.\n` +
+      'Follow it with `fredlake status --backend aws` and `fredlake dlq list --backend aws`.\n',
+  );
 };
 
 /** The bar of a command that writes: on a terminal only, and never with --quiet, --json or --verbose (log lines). */
@@ -89,6 +102,10 @@ export const registerRun = (program: Command): void => {
     )
     .action(async (options: RunOptions) => {
       const config = configFrom(options);
+      if (config.backend === 'aws') {
+        await enqueueOnAws(config, { version: 1, reason: 'manual' });
+        return;
+      }
       if (!config.fred.apiKey) throw new CliError(NO_KEY_MESSAGE, ExitCode.usage);
       const waitSeconds = Number(options.wait ?? '0');
       if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {

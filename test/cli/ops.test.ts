@@ -193,7 +193,7 @@ describe('the operations commands on the embedded default', () => {
     expect(dry.dryRun && dry.plan.dates).toEqual(dates.slice(50, 60));
     expect(afterDry).toEqual(before);
     expect(manifestsAfterDry).toEqual(manifestsBefore);
-    expect(real.dryRun === false && real.summary.written).toBe(10);
+    expect(real.dryRun === false && real.summary?.written).toBe(10);
     expect(dates.filter((_, i) => after[i] !== before[i])).toEqual(dates.slice(50, 60));
   });
 

@@ -5,6 +5,8 @@ import { FredClient } from '../../fred/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { QueueName, Queues } from '../../ports/queue.ts';
+import type { SqlEngine } from '../../ports/sql-engine.ts';
+import { AthenaQuery } from './athena-query.ts';
 import { createAwsClients, readSecretOnce } from './clients.ts';
 import { GlueCatalog } from './glue-catalog.ts';
 import { S3FailureLog } from './s3-failure-log.ts';
@@ -69,6 +71,14 @@ export const createAwsAdapters = (config: Config) => {
     queues,
     catalog,
     failures: new S3FailureLog(store),
+    // Athena only when a query runs: no Lambda needs it.
+    sql: {
+      query: (sql: string) =>
+        new AthenaQuery(clients.athena, {
+          database: required(aws.glueDatabase, 'FREDLAKE_GLUE_DATABASE'),
+          workgroup: required(aws.athenaWorkgroup, 'FREDLAKE_ATHENA_WORKGROUP'),
+        }).query(sql),
+    } satisfies SqlEngine,
     bucket,
     createFred,
     close: async () => {},

@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import { CURATED_PREFIX } from '../../domain/keys.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { createManifestNotifier } from '../../runtime/s3-notification.ts';
+import { duckDbSqlEngine } from './duckdb-query.ts';
 import { FsObjectStore } from './fs-object-store.ts';
 import { SqliteCatalog } from './sqlite-catalog.ts';
 import { openDatabase } from './sqlite-database.ts';
@@ -38,6 +39,7 @@ export const createLocalAdapters = (config: Config, options: { clock: Clock }) =
     queues,
     catalog: new SqliteCatalog(db),
     failures: new SqliteFailureLog(db),
+    sql: duckDbSqlEngine(config.dataDir),
     bucket: LOCAL_BUCKET,
     close: async () => {
       await store.releaseWrites();

@@ -3,12 +3,9 @@ import { join } from 'node:path';
 import { CURATED_PREFIX, DATASET } from '../../domain/keys.ts';
 import { ConfigError } from '../../errors.ts';
 
-export type QueryValue = string | number | boolean | null;
+import type { QueryResult, QueryValue, SqlEngine } from '../../ports/sql-engine.ts';
 
-export interface QueryResult {
-  columns: string[];
-  rows: Record<string, QueryValue>[];
-}
+export type { QueryResult, QueryValue };
 
 /** The view every local query sees: the hive-partitioned Parquet tree, `date` as DATE and the four DOUBLEs. */
 export const fredDailyViewSql = (dataDir: string): string => {
@@ -54,3 +51,6 @@ export const queryLocalLake = async (dataDir: string, sql: string): Promise<Quer
     instance.closeSync();
   }
 };
+
+/** The SqlEngine port over the local lake. */
+export const duckDbSqlEngine = (dataDir: string): SqlEngine => ({ query: (sql) => queryLocalLake(dataDir, sql) });
