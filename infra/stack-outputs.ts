@@ -1,6 +1,6 @@
 /**
- * The stack's output keys and the environment variable (shared/config.ts) each one feeds: `fredlake --backend aws`
- * reads the outputs of the deployed stack and sets these variables from them.
+ * The stack's output keys and the environment variable (shared/config.ts) each one feeds: infra/outputs-env.ts turns
+ * the deployed stack's outputs into the environment `fredlake --backend aws` reads.
  */
 export const StackOutput = {
   BucketName: 'BucketName',
