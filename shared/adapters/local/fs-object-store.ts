@@ -123,8 +123,11 @@ export class FsObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     validateKey(key);
     try {
-      const stats = await statIfPresent(this.pathOf(key));
+      const path = this.pathOf(key);
+      const stats = await statIfPresent(path);
       if (!stats?.isFile()) return undefined;
+      // The folder exists: a put of this key (a rewrite after a head, as the writer does) needs no mkdir.
+      this.knownDirs.add(dirname(path));
       const metadata = await this.metadataOf(key, stats.ino, stats.size);
       return { key, size: stats.size, lastModified: stats.mtime, metadata };
     } catch (error) {
