@@ -1,6 +1,4 @@
-import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { acquireDataDirLock } from '#shared/adapters/local/local-lock.ts';
 import type { Config } from '#shared/config.ts';
 import type { DepsOverrides } from '#shared/deps.ts';
 import { describeViolations } from '#shared/domain/quality.ts';
@@ -8,10 +6,10 @@ import { RUN_ID_PATTERN } from '#shared/domain/run-id.ts';
 import type { FetchRequest } from '#shared/messages/fetch-request.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
-import { type AcceptOutcome, acceptQuarantinedRun, openPipeline, type RunSummary, runDailyFlow } from '../pipeline.ts';
+import { type AcceptOutcome, acceptQuarantinedRun, type RunSummary, runDailyFlow } from '../pipeline.ts';
 import { createProgressBar, type ProgressBar, trackWrites } from '../progress.ts';
 import { formatRunSummary } from '../summary.ts';
-import { withDeps } from './ops-support.ts';
+import { withDeps, withLockedPipeline } from './ops-support.ts';
 
 export const NO_KEY_MESSAGE =
   'FRED_API_KEY is not set. Get a free key at https://fred.stlouisfed.org/docs/api/api_key.html and run ' +
@@ -23,24 +21,12 @@ interface RunOptions extends CommonOptions {
 }
 
 /** Accepts a quarantined run after review, under the writer lock: no fetch, the run's own data is applied. */
-export const acceptLocalRun = async (
+export const acceptLocalRun = (
   config: Config,
   runId: string,
   options: { waitMs?: number; overrides?: DepsOverrides } = {},
-): Promise<AcceptOutcome> => {
-  await mkdir(config.dataDir, { recursive: true });
-  const lock = await acquireDataDirLock(config.dataDir, { waitMs: options.waitMs ?? 0 });
-  try {
-    const pipeline = await openPipeline(config, options.overrides);
-    try {
-      return await acceptQuarantinedRun(pipeline, runId);
-    } finally {
-      await pipeline.close();
-    }
-  } finally {
-    await lock.release();
-  }
-};
+): Promise<AcceptOutcome> =>
+  withLockedPipeline(config, (pipeline) => acceptQuarantinedRun(pipeline, runId), { ...options, create: true });
 
 /**
  * On AWS the deployed Lambdas run the flow: the CLI only puts the fetch request on the fetch queue (the fetcher reads
@@ -59,28 +45,29 @@ export const progressFor = (options: CommonOptions): ProgressBar =>
   createProgressBar({ enabled: !options.quiet && !options.json && !options.verbose });
 
 /** Runs one flow on the embedded default while holding the data directory's writer lock. */
-export const runLocalFlow = async (
+export const runLocalFlow = (
   config: Config,
   request: FetchRequest,
   options: { waitMs?: number; overrides?: DepsOverrides; progress?: ProgressBar } = {},
-): Promise<RunSummary> => {
-  await mkdir(config.dataDir, { recursive: true });
-  const lock = await acquireDataDirLock(config.dataDir, { waitMs: options.waitMs ?? 0 });
-  try {
-    const pipeline = await openPipeline(config, options.overrides);
-    try {
-      const store = pipeline.deps.store as { sweepTemporaryFiles?: () => Promise<number> };
-      await store.sweepTemporaryFiles?.();
-      const onBatch = options.progress && trackWrites(options.progress, pipeline.deps.queues.write);
-      return await runDailyFlow(pipeline, request, onBatch);
-    } finally {
-      options.progress?.finish();
-      await pipeline.close();
-    }
-  } finally {
-    await lock.release();
-  }
-};
+): Promise<RunSummary> =>
+  withLockedPipeline(
+    config,
+    async (pipeline) => {
+      try {
+        const store = pipeline.deps.store as { sweepTemporaryFiles?: () => Promise<number> };
+        await store.sweepTemporaryFiles?.();
+        const onBatch = options.progress && trackWrites(options.progress, pipeline.deps.queues.write);
+        return await runDailyFlow(pipeline, request, onBatch);
+      } finally {
+        options.progress?.finish();
+      }
+    },
+    {
+      create: true,
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+    },
+  );
 
 export const registerRun = (program: Command): void => {
   withCommonOptions(
