@@ -2,7 +2,7 @@
  * fredlake's benchmarks (GitHub issue #6): every scenario several times on this machine, whole processes through the
  * real CLI where it matters, a table of median/min/max and bench/results.json. docs/BENCHMARKS.md has the numbers.
  *
- *   npm run bench                       all five scenarios, 5 runs each (3 for the backfill)
+ *   npm run bench                       all five scenarios: backfill 5 runs, new day 7, revision 3, cold imports 5
  *   npm run bench -- --runs 3 --only 1,2
  */
 
@@ -84,7 +84,7 @@ let lambda: LambdaReport | undefined;
 try {
   // 1. Backfill from scratch, alternating with the DuckDB baseline so both see the same machine load.
   if (only.has('1') || only.has('2') || only.has('3')) {
-    const runs = only.has('1') ? runsOf(3) : 1;
+    const runs = only.has('1') ? runsOf(5) : 1;
     console.log(`\n1. backfill from scratch (${runs} runs, fredlake and DuckDB alternating)`);
     const csv = join(work, 'rows.csv');
     const rowCount = await writeRowsCsv(server, csv);
@@ -134,7 +134,7 @@ try {
 
   // 2. One new day on a full lake.
   if (only.has('2')) {
-    const runs = runsOf(5);
+    const runs = runsOf(7);
     console.log(`\n2. one new day on a full lake (${runs} runs, ${FULL_LAKE_DAY} -> ${NEXT_DAY})`);
     const wall: number[] = [];
     const rss: number[] = [];

@@ -6,6 +6,7 @@ import { createWriterHandler } from '#services/writer/handler.ts';
 import { loadConfig } from '#shared/config.ts';
 import { createDeps, type Deps } from '#shared/deps.ts';
 import type { Catalog } from '#shared/ports/catalog.ts';
+import type { Clock } from '#shared/ports/clock.ts';
 import type { ObjectStore } from '#shared/ports/object-store.ts';
 import { QUEUE_NAMES, type QueueName, type Queues, type SourceQueue } from '#shared/ports/queue.ts';
 import { drainQueues, type QueueHandlers } from '#shared/runtime/local-runtime.ts';
@@ -32,8 +33,12 @@ export const PRICES = {
 
 /** Function memory as infra/fredlake-stack.ts sets it (MB). */
 const MEMORY_MB: Record<QueueName | 'audit', number> = { fetch: 512, transform: 1024, write: 1024, audit: 512 };
-/** Added to an invocation's locally measured time for each AWS request it makes, as if they ran one after another. */
+/**
+ * Added to an invocation's locally measured time for each AWS request it makes, divided by how many the stage has in
+ * flight at once (the writer settles its 10 records concurrently, the auditor checks 16 partitions at a time).
+ */
 const AWS_REQUEST_MS = 25;
+const REQUESTS_IN_FLIGHT: Record<QueueName | 'audit', number> = { fetch: 1, transform: 1, write: 10, audit: 16 };
 /** Lambda's SQS event source mapping: pollers per queue when idle, one long poll (20 s) each at a time. */
 const IDLE_POLLERS_PER_QUEUE = 5;
 
@@ -148,7 +153,8 @@ const countFlow = async (deps: Deps, counts: () => Counts, fredRequests: () => n
     try {
       return await handlers[name](event);
     } finally {
-      const ms = performance.now() - began + (requestsOf(c) - requestsBefore) * AWS_REQUEST_MS;
+      const ms =
+        performance.now() - began + ((requestsOf(c) - requestsBefore) * AWS_REQUEST_MS) / REQUESTS_IN_FLIGHT[name];
       c.handlerMs += ms;
       c.gbSeconds += (memoryMb / 1024) * (Math.ceil(ms) / 1000);
       c.invocations[name] += 1;
@@ -167,11 +173,11 @@ const countFlow = async (deps: Deps, counts: () => Counts, fredRequests: () => n
   const requestsBefore = requestsOf(c);
   const began = performance.now();
   const report = await auditGaps({ ...counted, writeQueue: queues.write, fetchQueue: queues.fetch }, { repair: true });
-  const ms = performance.now() - began + (requestsOf(c) - requestsBefore) * AWS_REQUEST_MS;
+  const ms = performance.now() - began + ((requestsOf(c) - requestsBefore) * AWS_REQUEST_MS) / REQUESTS_IN_FLIGHT.audit;
   c.handlerMs += ms;
   c.gbSeconds += (MEMORY_MB.audit / 1024) * (Math.ceil(ms) / 1000);
   c.invocations.audit += 1;
-  if (report.writesEnqueued > 0) await drain();
+  if (report.writesEnqueued > 0 || report.fetchEnqueued) await drain();
   c.fred = fredRequests() - fredBefore;
 };
 
@@ -205,7 +211,9 @@ export const runCostModel = async (work: string): Promise<CostReport> => {
     FRED_MIN_INTERVAL_MS: '5',
     LOG_LEVEL: 'SILENT',
   });
-  const deps = await createDeps(config);
+  // The flow's clock is the synthetic FRED's day (02:00 UTC), so the audit judges freshness as it would on that day.
+  const at = (day: string): Clock => ({ now: () => new Date(`${day}T02:00:00Z`) });
+  const deps = await createDeps(config, { clock: at(FULL_LAKE_DAY) });
   const backfill = zero();
   const day = zero();
   try {
@@ -215,7 +223,7 @@ export const runCostModel = async (work: string): Promise<CostReport> => {
       () => server.requests.length,
     );
     server.setToday(NEXT_DAY);
-    const fresh = await createDeps(config);
+    const fresh = await createDeps(config, { clock: at(NEXT_DAY) });
     try {
       await countFlow(
         fresh,
@@ -259,6 +267,7 @@ export const runCostModel = async (work: string): Promise<CostReport> => {
       assumptions: {
         memoryMb: MEMORY_MB,
         awsRequestMs: AWS_REQUEST_MS,
+        requestsInFlight: REQUESTS_IN_FLIGHT,
         idlePollersPerQueue: IDLE_POLLERS_PER_QUEUE,
         days,
       },
