@@ -14,7 +14,6 @@ import {
 import { PipelineError } from '#shared/errors.ts';
 import type { QueueName } from '#shared/ports/queue.ts';
 import { loadState, toObservations } from '#shared/staged-state.ts';
-import { inspectDeadLetters } from './commands/dlq.ts';
 import { type OpsRunRecord, readRecentRuns, withDeps } from './commands/ops-support.ts';
 import {
   cpiFreshness,
@@ -23,6 +22,7 @@ import {
   type Freshness,
   sp500Freshness,
 } from './commands/status.ts';
+import { inspectDeadLetters } from './dead-letters.ts';
 
 /**
  * What `fredlake report` draws, gathered through the ports (object store, queues, failure log, run records) and

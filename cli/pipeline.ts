@@ -17,6 +17,7 @@ import { type QuarantineRecord, readQuarantine, writeQuarantine } from '#shared/
 import { type DrainReport, drainQueues, type QueueHandlers } from '#shared/runtime/local-runtime.ts';
 import { s3ObjectCreatedEvent } from '#shared/runtime/s3-notification.ts';
 import { loadState } from '#shared/staged-state.ts';
+import { type DeadLetterView, inspectDeadLetters } from './dead-letters.ts';
 
 export interface Pipeline {
   /** The CLI run this pipeline serves: every local log line carries it as `cliRunId`, its run record is named by it. */
@@ -56,13 +57,6 @@ export const openPipeline = async (config: Config, overrides: DepsOverrides = {}
   };
 };
 
-export interface DeadLetter {
-  queue: QueueName;
-  messageId: string;
-  receiveCount: number;
-  reason: string;
-}
-
 export interface RunSummary {
   runId: string;
   startedAt: string;
@@ -79,7 +73,7 @@ export interface RunSummary {
   audit: GapReport;
   deadLettered: Record<QueueName, number>;
   dlqDepth: Record<QueueName, number>;
-  deadLetters: DeadLetter[];
+  deadLetters: DeadLetterView[];
   /** Fetch runs of this flow a data-quality gate refused: nothing of them was published. */
   quarantined: Pick<QuarantineRecord, 'runId' | 'violations'>[];
   ok: boolean;
@@ -87,29 +81,6 @@ export interface RunSummary {
 
 const manifestRunIds = async (deps: Deps): Promise<Set<string>> =>
   new Set((await deps.store.list(MANIFEST_PREFIX)).map((o) => runIdOfManifestKey(o.key)));
-
-/** The DLQ messages with the reason they last failed (from the failure log). */
-export const listDeadLetters = async (deps: Deps, limit = 100): Promise<DeadLetter[]> => {
-  const letters: DeadLetter[] = [];
-  for (const queue of QUEUE_NAMES) {
-    const dlq = deps.queues[queue].deadLetter as {
-      peek?: (n: number) => Promise<{ messageId: string; receiveCount: number }[]>;
-    };
-    if (!dlq.peek) continue;
-    const messages = await dlq.peek(limit);
-    const reasons = await deps.failures.lastFailures(messages.map((m) => m.messageId));
-    for (const m of messages) {
-      const failure = reasons.get(m.messageId);
-      letters.push({
-        queue,
-        messageId: m.messageId,
-        receiveCount: failure?.receiveCount ?? m.receiveCount,
-        reason: failure?.reason ?? 'no failure recorded',
-      });
-    }
-  }
-  return letters;
-};
 
 /**
  * One daily flow to completion: enqueue a fetch request, drain every queue, run the gap audit (and drain its repairs),
@@ -169,7 +140,7 @@ export const runDailyFlow = async (
     audit,
     deadLettered,
     dlqDepth,
-    deadLetters: Object.values(deadLettered).some((n) => n > 0) ? await listDeadLetters(deps) : [],
+    deadLetters: Object.values(deadLettered).some((n) => n > 0) ? (await inspectDeadLetters(deps)).messages : [],
     quarantined,
     ok: Object.values(deadLettered).every((n) => n === 0) && quarantined.length === 0,
   };

@@ -3,11 +3,12 @@ import type { Config } from '#shared/config.ts';
 import { Metric } from '#shared/metric-names.ts';
 import { QUEUE_NAMES, type QueueName, type RedriveResult } from '#shared/ports/queue.ts';
 import type { DrainReport } from '#shared/runtime/local-runtime.ts';
+import { type DeadLetterView, inspectDeadLetters } from '../dead-letters.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { plural } from '../format.ts';
 import { type CommonOptions, configFrom, withCommonOptions } from '../options.ts';
 import { type ProgressBar, trackWrites } from '../progress.ts';
-import { type DeadLetterView, formatDlqReport, inspectDeadLetters, queueOption } from './dlq.ts';
+import { formatDlqReport, queueOption } from './dlq.ts';
 import { parsePositiveInt, printJson, withDeps, withLockedPipeline, writeRunRecord } from './ops-support.ts';
 import { progressFor } from './run.ts';
 
