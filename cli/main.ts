@@ -20,7 +20,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const program = new Command('fredlake')
   .description(
     'Keeps the fred_daily dataset (S&P 500 and CPI from FRED, one Parquet partition per day) in a data lake.\n' +
-      'The embedded default keeps everything in one data directory (--data-dir, FREDLAKE_DATA_DIR, default ./.fredlake).',
+      'The embedded default keeps everything in one data directory (--data-dir, FREDLAKE_DATA_DIR, default ./.fredlake);\n' +
+      'with --backend aws (FREDLAKE_BACKEND) the same commands work on the deployed stack (S3, SQS, Glue, Athena).',
   )
   .version('0.1.0')
   .exitOverride();
