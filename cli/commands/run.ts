@@ -102,7 +102,7 @@ export const registerRun = (program: Command): void => {
         const runId = options.acceptQuarantined;
         if (!RUN_ID_PATTERN.test(runId)) {
           throw new CliError(
-            `--accept-quarantined takes a run id like 20261126T142300Z-a1b2c3, got ${JSON.stringify(runId.slice(0, 80))}`,
+            `--accept-quarantined takes a run id like 20261126T142300123Z-a1b2c3, got ${JSON.stringify(runId.slice(0, 80))}`,
             ExitCode.usage,
           );
         }
