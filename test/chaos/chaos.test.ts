@@ -140,6 +140,23 @@ describe('chaos: the dataset survives seeded faults and equals the fault-free ru
     if (process.env.CHAOS_REPORT) await writeFile(process.env.CHAOS_REPORT, JSON.stringify(report, null, 2));
   });
 
+  /** After recovery: compares with the fault-free rows and records the seed's figures; a kept directory is named. */
+  const judgeSeed = async (
+    seed: number,
+    mode: 'in-process' | 'sigkill',
+    run: { broken: boolean; dataDir: string; expected: DailyRow[]; fredUrl: string; seedLedger: FaultLedger },
+  ) => {
+    const problems = await divergence(run.dataDir, run.expected, run.fredUrl);
+    figures.seeds++;
+    if (run.broken && problems.length === 0) figures.recoveries++;
+    if (problems.length) figures.divergences.push({ seed, mode, problems });
+    ledger.merge(run.seedLedger);
+    if (problems.length && process.env.CHAOS_KEEP) {
+      process.stdout.write(`CHAOS_SEED=${seed}: data directory kept at ${run.dataDir}\n`);
+    }
+    return problems;
+  };
+
   it.each(seedsFrom(0, SEEDS))(
     'in process: faults in FRED, the object store, the queues and the handlers (CHAOS_SEED=%i)',
     async (seed) => {
@@ -177,15 +194,14 @@ describe('chaos: the dataset survives seeded faults and equals the fault-free ru
 
         await recover(dataDir, server.url);
 
-        const problems = await divergence(dataDir, expected, server.url);
-        figures.seeds++;
-        if (broken && problems.length === 0) figures.recoveries++;
-        if (problems.length) figures.divergences.push({ seed, mode: 'in-process', problems });
-        ledger.merge(seedLedger);
-        if (problems.length && process.env.CHAOS_KEEP) {
-          process.stdout.write(`CHAOS_SEED=${seed}: data directory kept at ${dataDir}\n`);
-          dataDir = '';
-        }
+        const problems = await judgeSeed(seed, 'in-process', {
+          broken,
+          dataDir,
+          expected,
+          fredUrl: server.url,
+          seedLedger,
+        });
+        if (problems.length && process.env.CHAOS_KEEP) dataDir = '';
         expect(problems, `CHAOS_SEED=${seed}`).toEqual([]);
       } finally {
         await server.close();
@@ -227,15 +243,14 @@ describe('chaos: the dataset survives seeded faults and equals the fault-free ru
         await runCli(['run', '--data-dir', dataDir, '--quiet'], env);
         await recover(dataDir, server.url);
 
-        const problems = await divergence(dataDir, expected, server.url);
-        figures.seeds++;
-        if (broken && problems.length === 0) figures.recoveries++;
-        if (problems.length) figures.divergences.push({ seed, mode: 'sigkill', problems });
-        ledger.merge(seedLedger);
-        if (problems.length && process.env.CHAOS_KEEP) {
-          process.stdout.write(`CHAOS_SEED=${seed}: data directory kept at ${dataDir}\n`);
-          dataDir = '';
-        }
+        const problems = await judgeSeed(seed, 'sigkill', {
+          broken,
+          dataDir,
+          expected,
+          fredUrl: server.url,
+          seedLedger,
+        });
+        if (problems.length && process.env.CHAOS_KEEP) dataDir = '';
         expect(problems, `CHAOS_SEED=${seed}`).toEqual([]);
       } finally {
         await server.close();
