@@ -21,12 +21,6 @@ export interface DeadLetterView {
 export interface DlqReport {
   depths: Record<QueueName, number>;
   messages: DeadLetterView[];
-  /** Queues whose DLQ this backend cannot list without receiving (SQS): only the depth is known. */
-  unlisted: QueueName[];
-}
-
-interface PeekableQueue {
-  peek?: (limit: number) => Promise<{ messageId: string; body: string; receiveCount: number; sentTimestamp: number }[]>;
 }
 
 /** A dead letter's body in a few words. */
@@ -53,17 +47,12 @@ export const inspectDeadLetters = async (
   const queues = options.queues ?? QUEUE_NAMES;
   const depths = { fetch: 0, transform: 0, write: 0 } as Record<QueueName, number>;
   const messages: DeadLetterView[] = [];
-  const unlisted: QueueName[] = [];
   for (const queue of queues) {
     const dlq = deps.queues[queue].deadLetter;
     const depth = await dlq.depth();
     depths[queue] = depth.visible + depth.inFlight;
-    const peekable = dlq as unknown as PeekableQueue;
-    if (!peekable.peek) {
-      if (depths[queue] > 0) unlisted.push(queue);
-      continue;
-    }
-    const peeked = await peekable.peek(options.limit ?? 100);
+    if (depths[queue] === 0) continue;
+    const peeked = await dlq.peek(options.limit ?? 100);
     const failures = await deps.failures.lastFailures(peeked.map((m) => m.messageId));
     for (const message of peeked) {
       const failure = failures.get(message.messageId);
@@ -80,5 +69,5 @@ export const inspectDeadLetters = async (
       });
     }
   }
-  return { depths, messages, unlisted };
+  return { depths, messages };
 };

@@ -76,7 +76,7 @@ export interface ReportData {
     cpi: { lastMonth: string | undefined; expectedMonth: string; freshness: Freshness };
   };
   runs: ReportRun[];
-  dlq: { depths: Record<QueueName, number>; messages: ReportDeadLetter[]; unlisted: QueueName[] };
+  dlq: { depths: Record<QueueName, number>; messages: ReportDeadLetter[] };
   missing: string[];
 }
 
@@ -195,7 +195,6 @@ export const gatherReport = async (deps: Deps, dataDir: string, options: ReportO
         receiveCount: m.receiveCount,
         failedAt: m.failedAt,
       })),
-      unlisted: dlq.unlisted,
     },
     missing: days.filter((d) => d.state === 'missing').map((d) => d.date),
   };

@@ -273,16 +273,13 @@ const dlqSection = (data: ReportData): string => {
       <p class="reason">${esc(m.reason)}</p>
       <p class="meta">received ${m.receiveCount} time${m.receiveCount === 1 ? '' : 's'}${m.failedAt ? `, last failed ${esc(m.failedAt)}` : ''}</p></li>`,
   );
-  const unlisted = data.dlq.unlisted.map(
-    (q) => `<li>${q}: this backend cannot list messages without receiving them</li>`,
-  );
   return `<section class="card" id="dlq">
   <h2>Dead-letter queues</h2>
   <ul class="depths">${depths}</ul>
   ${
-    messages.length + unlisted.length === 0
+    messages.length === 0
       ? '<p class="empty">Nothing waits in a DLQ.</p>'
-      : `<ul class="letters">${[...messages, ...unlisted].join('')}</ul><p class="note">Fix the cause, then <code>fredlake redrive</code>.</p>`
+      : `<ul class="letters">${messages.join('')}</ul><p class="note">Fix the cause, then <code>fredlake redrive</code>.</p>`
   }
 </section>`;
 };

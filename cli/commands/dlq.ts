@@ -17,7 +17,6 @@ export const formatDlqReport = (report: DlqReport, queues: readonly QueueName[])
     );
     if (m.body !== undefined) lines.push(`  body: ${m.body}`);
   }
-  for (const q of report.unlisted) lines.push(`${q}-dlq: this backend cannot list messages without receiving them`);
   if (report.messages.length > 0) lines.push('', 'Fix the cause, then move them back with `fredlake redrive`.');
   return `${lines.join('\n')}\n`;
 };

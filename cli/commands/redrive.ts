@@ -124,7 +124,7 @@ export const formatRedrive = (outcome: RedriveOutcome): string => {
   if (outcome.dryRun) {
     const depths = Object.fromEntries(QUEUE_NAMES.map((q) => [q, outcome.before.filter((m) => m.queue === q).length]));
     return `dry run: would move ${plural(outcome.before.length, 'message')} back\n${formatDlqReport(
-      { depths: depths as Record<QueueName, number>, messages: outcome.before, unlisted: [] },
+      { depths: depths as Record<QueueName, number>, messages: outcome.before },
       outcome.queues,
     )}`;
   }

@@ -24,6 +24,14 @@ export interface ReceiveOptions {
   waitTimeSeconds?: number;
 }
 
+/** A message looked at without being taken (for `fredlake dlq`). */
+export interface PeekedMessage {
+  messageId: string;
+  body: string;
+  receiveCount: number;
+  sentTimestamp: number;
+}
+
 export interface QueueDepth {
   /** ApproximateNumberOfMessages */
   visible: number;
@@ -41,6 +49,11 @@ export interface Queue {
   delete(receiptHandle: string): Promise<void>;
   changeVisibility(receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void>;
   depth(): Promise<QueueDepth>;
+  /**
+   * Up to `limit` messages, looked at and left in the queue. SQLite reads them; SQS has no peek, so it receives them
+   * and releases them at once (each look counts on ApproximateReceiveCount: use it on DLQs, which never dead-letter).
+   */
+  peek(limit: number): Promise<PeekedMessage[]>;
 }
 
 export interface RedriveResult {

@@ -3,6 +3,8 @@
  * Athena stand-in on 127.0.0.1. The Lambdas are not running, so what the CLI leaves on the queues is checked directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3FailureLog } from '#shared/adapters/aws/s3-failure-log.ts';
+import { S3ObjectStore } from '#shared/adapters/aws/s3-object-store.ts';
 import { SqsQueue } from '#shared/adapters/aws/sqs-queue.ts';
 import { type AwsTestServers, type QueuePair, startAwsTestServers } from '#test/support/aws-servers.ts';
 import { runCli } from '#test/support/cli.ts';
@@ -91,6 +93,30 @@ describe('the fredlake command with --backend aws', () => {
       { version: 1, reason: 'backfill', force: { from: '2024-01-01', to: '2024-01-31' } },
     ]);
     for (const m of messages) await queue('fetch').delete(m.receiptHandle);
+  });
+
+  it('lists a DLQ message with the reason the handler recorded under ops/failures/, and leaves it in the DLQ', async () => {
+    const dlq = queue('fetch').deadLetter;
+    await dlq.sendBatch([JSON.stringify({ version: 1, reason: 'schedule' })]);
+    const [message] = await dlq.peek(10);
+    if (!message) throw new Error('expected the DLQ message');
+    await new S3FailureLog(new S3ObjectStore(aws.s3Client(), BUCKET)).record({
+      queue: 'fetch',
+      messageId: message.messageId,
+      code: 'FRED_RATE_LIMITED',
+      reason: 'FRED answered 429 Too Many Requests for series SP500 after 4 attempts',
+      retryable: true,
+      receiveCount: 5,
+      at: '2026-11-26T01:31:00.000Z',
+    });
+
+    const result = await runCli(['dlq', 'list'], env);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/DLQ depth: fetch 1, transform 0, write 0/);
+    expect(result.stdout).toMatch(/fetch request \(schedule\)/);
+    expect(result.stdout).toMatch(/reason: FRED answered 429 Too Many Requests for series SP500 after 4 attempts/);
+    expect((await dlq.peek(10)).map((m) => m.messageId)).toEqual([message.messageId]);
   });
 
   it('redrives a DLQ with an SQS message move task', async () => {

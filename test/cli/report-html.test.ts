@@ -59,7 +59,6 @@ const sample = (overrides: Partial<ReportData> = {}): ReportData => ({
         failedAt: '2024-01-12T07:00:01.000Z',
       },
     ],
-    unlisted: [],
   },
   missing: ['2024-01-04', '2024-01-09'],
   ...overrides,

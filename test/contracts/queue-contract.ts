@@ -138,6 +138,20 @@ export function describeQueueContract(
       expect(dlqDepth).toMatchObject({ visible: 0, inFlight: 0 });
     });
 
+    it('lets a dead-letter queue be looked at with peek, more than one receive batch of it, and leaves every message in it', async () => {
+      const queue = await open({ maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
+      const bodies = Array.from({ length: 12 }, (_, i) => JSON.stringify({ n: i }));
+      await queue.deadLetter.sendBatch(bodies);
+      await depthUntil(queue.deadLetter, (d) => d.visible === 12);
+
+      const peeked = await queue.deadLetter.peek(100);
+
+      expect(peeked.map((m) => m.body).sort()).toEqual([...bodies].sort());
+      expect(new Set(peeked.map((m) => m.messageId)).size).toBe(12);
+      const after = await depthUntil(queue.deadLetter, (d) => d.visible === 12 && d.inFlight === 0);
+      expect(after.visible).toBe(12);
+    });
+
     it('answers a receive on an empty queue with [] when not long polling', async () => {
       const queue = await open({ maxReceiveCount: 5, visibilityTimeoutSeconds: 1 });
 

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { QueueError } from '#shared/errors.ts';
 import type {
+  PeekedMessage,
   Queue,
   QueueDepth,
   ReceivedMessage,
@@ -272,6 +273,33 @@ export class SqsPlainQueue implements Queue {
     } catch (error) {
       throw toQueueError(error, 'ChangeMessageVisibility', { queue: this.name, queueUrl: this.queueUrl });
     }
+  }
+
+  /**
+   * SQS has no peek: receives up to `limit` messages (hidden for a moment so the next receive pages on) and releases
+   * each at once with a visibility timeout of 0. Every look counts on the message's ApproximateReceiveCount, which is
+   * harmless on a DLQ (it has no redrive policy of its own).
+   */
+  async peek(limit: number): Promise<PeekedMessage[]> {
+    const seen = new Map<string, PeekedMessage>();
+    const handles: string[] = [];
+    try {
+      while (seen.size < limit) {
+        const batch = await this.receive({
+          maxMessages: Math.min(10, limit - seen.size),
+          visibilityTimeoutSeconds: 30,
+        });
+        const fresh = batch.filter((m) => !seen.has(m.messageId));
+        if (fresh.length === 0) break;
+        for (const m of batch) handles.push(m.receiptHandle);
+        for (const { messageId, body, receiveCount, sentTimestamp } of fresh) {
+          seen.set(messageId, { messageId, body, receiveCount, sentTimestamp });
+        }
+      }
+    } finally {
+      await Promise.all(handles.map((handle) => this.changeVisibility(handle, 0).catch(() => undefined)));
+    }
+    return [...seen.values()].sort((a, b) => a.sentTimestamp - b.sentTimestamp);
   }
 
   async depth(): Promise<QueueDepth> {

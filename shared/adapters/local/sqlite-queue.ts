@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { QueueError } from '#shared/errors.ts';
 import { type Clock, systemClock } from '#shared/ports/clock.ts';
 import {
+  type PeekedMessage,
   QUEUE_NAMES,
   type Queue,
   type QueueDepth,
@@ -22,12 +23,7 @@ const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
 /** How often a long-polling receive looks at the table again. */
 const POLL_INTERVAL_MS = 50;
 
-export interface PeekedMessage {
-  messageId: string;
-  body: string;
-  receiveCount: number;
-  sentTimestamp: number;
-}
+export type { PeekedMessage };
 
 export interface SqliteQueueOptions {
   maxReceiveCount: number;
