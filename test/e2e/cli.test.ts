@@ -1,34 +1,22 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '#test/support/cli.ts';
-import { type FredServer, startFredServer } from '#test/support/fred-server.ts';
 import { expectedRows, lakeRows, partitionFiles, temporaryFiles } from '#test/support/lake.ts';
-import { makeTempDir, removeDir, testEnv } from '#test/support/local-env.ts';
+import { testEnv, useFredAndDataDir } from '#test/support/local-env.ts';
 
 describe('the fredlake command', () => {
-  let server: FredServer;
-  let dataDir: string;
-
-  beforeEach(async () => {
-    server = await startFredServer({ today: '2026-11-21' });
-    dataDir = await makeTempDir();
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await removeDir(dataDir);
-  });
+  const lake = useFredAndDataDir({ today: '2026-11-21' });
 
   it('refuses to run without FRED_API_KEY, in one line that says how to get a key and points to the demo', async () => {
-    const result = await runCli(['run', '--data-dir', dataDir]);
+    const result = await runCli(['run', '--data-dir', lake.dataDir]);
 
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(
       /FRED_API_KEY is not set\. Get a free key at https:\/\/fred\.stlouisfed\.org.*fredlake demo/,
     );
-    expect(await readdir(dataDir)).toEqual([]);
+    expect(await readdir(lake.dataDir)).toEqual([]);
   });
 
   it('refuses an unknown option with exit code 2', async () => {
@@ -39,9 +27,9 @@ describe('the fredlake command', () => {
   });
 
   it('exits 1 with the DLQ reason in one line when FRED rate-limits every request', async () => {
-    server.inject({ kind: '429', retryAfterSeconds: 1 }, Number.POSITIVE_INFINITY);
+    lake.server.inject({ kind: '429', retryAfterSeconds: 1 }, Number.POSITIVE_INFINITY);
 
-    const result = await runCli(['run', '--data-dir', dataDir], testEnv(dataDir, server.url));
+    const result = await runCli(['run', '--data-dir', lake.dataDir], testEnv(lake.dataDir, lake.server.url));
 
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -52,9 +40,9 @@ describe('the fredlake command', () => {
   });
 
   it('completes the dataset after being killed with SIGKILL mid-drain, with nothing lost, duplicated or left half-written', async () => {
-    const env = testEnv(dataDir, server.url);
-    const child = spawnCli(['run', '--data-dir', dataDir], env);
-    const curated = join(dataDir, 'curated', 'fred_daily');
+    const env = testEnv(lake.dataDir, lake.server.url);
+    const child = spawnCli(['run', '--data-dir', lake.dataDir], env);
+    const curated = join(lake.dataDir, 'curated', 'fred_daily');
     for (let i = 0; i < 6_000; i++) {
       const written = await readdir(curated).catch(() => []);
       if (written.length >= 300) break;
@@ -62,21 +50,23 @@ describe('the fredlake command', () => {
     }
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
-    const partial = (await partitionFiles(dataDir)).size;
+    const partial = (await partitionFiles(lake.dataDir)).size;
 
-    const rerun = await runCli(['run', '--data-dir', dataDir], env);
+    const rerun = await runCli(['run', '--data-dir', lake.dataDir], env);
 
-    const expected = expectedRows([server.sp500()], [server.cpi()]);
+    const expected = expectedRows([lake.server.sp500()], [lake.server.cpi()]);
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(expected.length);
     expect(rerun.code).toBe(0);
-    expect(await lakeRows(dataDir)).toEqual(expected);
-    expect([...(await partitionFiles(dataDir)).keys()]).toEqual(expected.map((r) => `date=${r.date}/data.parquet`));
-    expect(await temporaryFiles(dataDir)).toEqual([]);
+    expect(await lakeRows(lake.dataDir)).toEqual(expected);
+    expect([...(await partitionFiles(lake.dataDir)).keys()]).toEqual(
+      expected.map((r) => `date=${r.date}/data.parquet`),
+    );
+    expect(await temporaryFiles(lake.dataDir)).toEqual([]);
   });
 
   it('shows a complete dataset from `fredlake demo` with no key and no internet', async () => {
-    const demoDir = join(dataDir, 'demo');
+    const demoDir = join(lake.dataDir, 'demo');
 
     const result = await runCli(['demo', '--data-dir', demoDir]);
 

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { type Config, loadConfig } from '#shared/config.ts';
-import { TEST_FRED_KEY } from './fred-server.ts';
+import { type FredServer, type FredServerOptions, startFredServer, TEST_FRED_KEY } from './fred-server.ts';
 
 /** Environment for a fast local pipeline in tests: millisecond FRED backoff, 1 s visibility, 2 receives. */
 export const testEnv = (
@@ -30,3 +31,31 @@ export const testConfig = (dataDir: string, fredUrl: string, extra: Record<strin
 export const makeTempDir = (prefix = 'fredlake-test-'): Promise<string> => mkdtemp(join(tmpdir(), prefix));
 
 export const removeDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
+
+/**
+ * The usual end-to-end setup: a fresh synthetic FRED and an empty data directory for every test, closed and removed
+ * after it. Read `server` and `dataDir` inside the tests (they change from test to test).
+ */
+export const useFredAndDataDir = (
+  options: FredServerOptions,
+): { readonly server: FredServer; readonly dataDir: string } => {
+  const current: { server?: FredServer; dataDir?: string } = {};
+  beforeEach(async () => {
+    current.server = await startFredServer(options);
+    current.dataDir = await makeTempDir();
+  });
+  afterEach(async () => {
+    await current.server?.close();
+    if (current.dataDir) await removeDir(current.dataDir);
+  });
+  return {
+    get server(): FredServer {
+      if (!current.server) throw new Error('useFredAndDataDir: read server inside a test');
+      return current.server;
+    },
+    get dataDir(): string {
+      if (!current.dataDir) throw new Error('useFredAndDataDir: read dataDir inside a test');
+      return current.dataDir;
+    },
+  };
+};
