@@ -107,7 +107,8 @@ export class Monitoring extends Construct {
     );
     add(
       new Alarm(this, 'GapsFound', {
-        alarmDescription: 'The nightly audit found dates missing from fred_daily.',
+        alarmDescription:
+          'The nightly audit found dates of fred_daily missing, mismatched or unregistered (it enqueued repairs).',
         metric: fredlakeMetric(MetricName.GapsFound, Duration.hours(1)),
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         threshold: 0,
@@ -117,7 +118,8 @@ export class Monitoring extends Construct {
     );
     add(
       new Alarm(this, 'QualityGateFailures', {
-        alarmDescription: 'Rows failed the quality gate and were not published.',
+        alarmDescription:
+          'A fetch run was quarantined by a data-quality gate: nothing published (see ops/quarantine/).',
         metric: fredlakeMetric(MetricName.QualityGateFailures, Duration.minutes(5)),
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         threshold: 0,
